@@ -1,0 +1,14 @@
+import type { ResqueConnection } from '../redis/connection.js';
+import type { WorkerSettings } from './worker-settings.js';
+
+/** Options of `ResqueModule.forRoot()` / `forRootAsync()`. */
+export interface ResqueModuleOptions {
+  /** A URL (`redis://`, `rediss://`), ioredis options, or an existing ioredis client. Default: REDIS_URL or redis://127.0.0.1:6379. */
+  readonly connection?: ResqueConnection;
+  /** Key namespace; `resque` (the default) gives `resque:queue:<name>`, like every Resque. */
+  readonly prefix?: string;
+  /** Milliseconds an enqueue may wait for an unreachable Redis before it fails (default 5000). */
+  readonly enqueueTimeout?: number;
+  /** Worker settings, so forRootAsync + ConfigService can set them; the environment still wins. */
+  readonly worker?: Partial<WorkerSettings>;
+}

@@ -1,0 +1,139 @@
+/**
+ * Worker settings, named and read like php-resque's environment (QUEUE, COUNT, INTERVAL,
+ * BLOCKING, PREFIX, REDIS_URL, PIDFILE, VERBOSE) plus the ones Resque never had.
+ * Precedence: environment > options passed to runWorker > ResqueModule's `worker` options > defaults.
+ */
+import { InvalidSettingError } from '../errors/invalid-setting.error.js';
+
+export interface WorkerSettings {
+  /** QUEUE: queue names in priority order; `*` alone means every queue, alphabetically, re-read as queues appear. */
+  readonly queues: readonly string[];
+  /** COUNT: child processes. */
+  readonly count: number;
+  /** CONCURRENCY: jobs one child runs at once (async jobs overlap; 1 is Resque's behaviour). */
+  readonly concurrency: number;
+  /** INTERVAL: seconds between polls when idle; with BLOCKING, the longest single block. */
+  readonly interval: number;
+  /** BLOCKING: wait on Redis for the next job instead of polling. */
+  readonly blocking: boolean;
+  /** PREFIX: key namespace (`resque` gives `resque:queue:x`). */
+  readonly prefix: string;
+  /** PIDFILE: where the host writes its pid. */
+  readonly pidFile?: string;
+  /** VERBOSE: log every job. */
+  readonly verbose: boolean;
+  /** FORK_PER_JOB: a fresh child per job (Resque's classic isolation) instead of long-lived children. */
+  readonly forkPerJob: boolean;
+  /** SPARES: booted children kept waiting in fork-per-job mode, so a job does not wait for a boot. */
+  readonly spares: number;
+  /** SHUTDOWN_TIMEOUT: seconds TERM/INT let running jobs finish before they are killed (0 = php-resque's immediate kill). */
+  readonly shutdownTimeout: number;
+  /** JOB_TIMEOUT: default seconds a job may run before its child is killed and the job failed (0 = none). */
+  readonly jobTimeout: number;
+  /** HEARTBEAT_INTERVAL: seconds between heartbeats. */
+  readonly heartbeatInterval: number;
+  /** DEAD_AFTER: seconds without a heartbeat after which any worker recovers a worker's jobs. */
+  readonly deadAfter: number;
+  /** MAX_CRASH_REQUEUES: times one job is put back after its process died before it is failed. */
+  readonly maxCrashRequeues: number;
+}
+
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
+  queues: ['*'],
+  count: 1,
+  concurrency: 1,
+  interval: 5,
+  blocking: false,
+  prefix: 'resque',
+  verbose: false,
+  forkPerJob: false,
+  spares: 1,
+  shutdownTimeout: 0,
+  jobTimeout: 0,
+  heartbeatInterval: 5,
+  deadAfter: 30,
+  maxCrashRequeues: 3,
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the environment; throws InvalidSettingError naming the first bad variable. */
+export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?: string } {
+  const out: { -readonly [K in keyof WorkerSettings]?: WorkerSettings[K] } & { redisUrl?: string } = {};
+  const queue = env.QUEUE ?? env.QUEUES;
+  if (queue !== undefined) out.queues = parseQueues('QUEUE', queue);
+  if (env.COUNT !== undefined) out.count = integer('COUNT', env.COUNT, 1, 256);
+  if (env.CONCURRENCY !== undefined) out.concurrency = integer('CONCURRENCY', env.CONCURRENCY, 1, 1000);
+  if (env.INTERVAL !== undefined) out.interval = decimal('INTERVAL', env.INTERVAL, 0, 3600);
+  if (env.BLOCKING !== undefined) out.blocking = flag(env.BLOCKING);
+  if (env.PREFIX !== undefined) out.prefix = env.PREFIX;
+  if (env.PIDFILE) out.pidFile = env.PIDFILE;
+  if (env.VERBOSE !== undefined || env.VVERBOSE !== undefined || env.LOGGING !== undefined) {
+    out.verbose = flag(env.VERBOSE ?? env.VVERBOSE ?? env.LOGGING ?? '');
+  }
+  if (env.FORK_PER_JOB !== undefined) out.forkPerJob = flag(env.FORK_PER_JOB);
+  if (env.SPARES !== undefined) out.spares = integer('SPARES', env.SPARES, 0, 64);
+  if (env.SHUTDOWN_TIMEOUT !== undefined) out.shutdownTimeout = decimal('SHUTDOWN_TIMEOUT', env.SHUTDOWN_TIMEOUT, 0, 86400);
+  if (env.JOB_TIMEOUT !== undefined) out.jobTimeout = decimal('JOB_TIMEOUT', env.JOB_TIMEOUT, 0, 86400 * 7);
+  if (env.HEARTBEAT_INTERVAL !== undefined) out.heartbeatInterval = decimal('HEARTBEAT_INTERVAL', env.HEARTBEAT_INTERVAL, 0.1, 3600);
+  if (env.DEAD_AFTER !== undefined) out.deadAfter = decimal('DEAD_AFTER', env.DEAD_AFTER, 1, 86400);
+  if (env.MAX_CRASH_REQUEUES !== undefined) out.maxCrashRequeues = integer('MAX_CRASH_REQUEUES', env.MAX_CRASH_REQUEUES, 0, 1000);
+  if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
+  return out;
+}
+
+/** Merges layers (later wins) over the defaults and checks the result. */
+export function resolveSettings(...layers: ReadonlyArray<Partial<WorkerSettings> | undefined>): WorkerSettings {
+  const merged: WorkerSettings = Object.assign({}, DEFAULT_WORKER_SETTINGS, ...layers.map(definedOnly));
+  validate(merged);
+  return merged;
+}
+
+function definedOnly<T extends object>(layer: T | undefined): Partial<T> {
+  if (!layer) return {};
+  return Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validate(s: WorkerSettings): void {
+  parseQueues('QUEUE', s.queues.join(','));
+  integer('COUNT', String(s.count), 1, 256);
+  integer('CONCURRENCY', String(s.concurrency), 1, 1000);
+  decimal('INTERVAL', String(s.interval), 0, 3600);
+  integer('SPARES', String(s.spares), 0, 64);
+  if (s.deadAfter <= s.heartbeatInterval * 2) {
+    throw new InvalidSettingError('DEAD_AFTER', String(s.deadAfter), `must exceed twice HEARTBEAT_INTERVAL (${s.heartbeatInterval})`);
+  }
+}
+
+export function parseQueues(name: string, value: string): string[] {
+  const queues = value.split(',').map((q) => q.trim()).filter((q) => q !== '');
+  if (queues.length === 0) throw new InvalidSettingError(name, value, 'needs at least one queue name, or *');
+  for (const q of queues) {
+    if (/[\s\u0000-\u001f]/.test(q)) throw new InvalidSettingError(name, value, `queue name ${JSON.stringify(q)} contains whitespace`);
+  }
+  if (queues.includes('*') && queues.length > 1) {
+    throw new InvalidSettingError(name, value, '* must stand alone (it already means every queue)');
+  }
+  return queues;
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidSettingError(name, value, `must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function decimal(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw new InvalidSettingError(name, value, `must be a number of seconds from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** php-resque treats BLOCKING as on when set at all; we also accept the usual "off" words. */
+function flag(value: string): boolean {
+  return !['', '0', 'false', 'no', 'off'].includes(value.trim().toLowerCase());
+}

@@ -1,0 +1,60 @@
+/**
+ * The only place that knows Resque's key names. Every other file asks a
+ * `ResqueKeys` instance; nothing else concatenates a key string.
+ *
+ * The prefix follows php-resque and node-resque: `resque` gives `resque:queue:x`,
+ * `''` gives bare keys. A Redis Cluster deployment can use a hash-tagged prefix
+ * such as `{resque}` so every key of one namespace lands in one slot.
+ *
+ * Keys beside Resque's own (ours alone, ignored by other implementations):
+ * - `inflight:<workerId>`  list of raw payloads a worker has reserved and not yet finished
+ * - `workers:alive`        zset worker id -> last heartbeat in ms of Redis time (for exact-once recovery)
+ * - `recovering:<workerId>` lock while one process recovers a dead worker
+ * - `crash-requeues`       hash sha1(payload) -> requeues after crashes, so a job that kills its
+ *                          process is failed after a few tries instead of looping forever
+ */
+export class ResqueKeys {
+  private readonly head: string;
+
+  constructor(readonly prefix = 'resque') {
+    this.head = prefix === '' ? '' : prefix.endsWith(':') ? prefix : `${prefix}:`;
+  }
+
+  key(name: string): string {
+    return this.head + name;
+  }
+
+  /** The text a queue key starts with; stripping it from a key gives the queue name. */
+  get queuePrefix(): string {
+    return this.key('queue:');
+  }
+
+  get queues(): string { return this.key('queues'); }
+  queue(name: string): string { return this.key(`queue:${name}`); }
+
+  get workers(): string { return this.key('workers'); }
+  worker(id: string): string { return this.key(`worker:${id}`); }
+  workerStarted(id: string): string { return this.key(`worker:${id}:started`); }
+  get heartbeats(): string { return this.key('workers:heartbeat'); }
+  get pauseAllWorkers(): string { return this.key('pause-all-workers'); }
+
+  statProcessed(workerId?: string): string {
+    return this.key(workerId === undefined ? 'stat:processed' : `stat:processed:${workerId}`);
+  }
+  statFailed(workerId?: string): string {
+    return this.key(workerId === undefined ? 'stat:failed' : `stat:failed:${workerId}`);
+  }
+
+  get failed(): string { return this.key('failed'); }
+
+  /** php-resque's status key; resque/php-resque adds `<prefix>_` before the id when a payload carries one. */
+  jobStatus(id: string, statusPrefix?: string): string {
+    return this.key(`job:${statusPrefix ? `${statusPrefix}_` : ''}${id}:status`);
+  }
+
+  inflight(workerId: string): string { return this.key(`inflight:${workerId}`); }
+  get alive(): string { return this.key('workers:alive'); }
+  recovering(workerId: string): string { return this.key(`recovering:${workerId}`); }
+  /** hash sha1(payload) -> times requeued after a crash; caps crash loops. */
+  get crashRequeues(): string { return this.key('crash-requeues'); }
+}

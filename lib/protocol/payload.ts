@@ -1,0 +1,125 @@
+/**
+ * Resque job payloads: encoding what we enqueue (php-resque's shape) and decoding
+ * what any producer wrote (Ruby, php-resque, node-resque).
+ *
+ * Out: `{"class":"UserJob","args":[<data>],"id":"<32 hex>","queue_time":<float>}`, the exact
+ * field order of php-resque since 2014, so a PHP worker reads our jobs and updates their status.
+ * In: any object with a string `class` and an array `args` (missing args is `[]`, as in Ruby);
+ * unknown fields are ignored.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
+
+/** A payload as decoded from a queue. `args` stays the raw array; `data` is php-resque's `args[0]`. */
+export interface JobPayload {
+  readonly className: string;
+  readonly args: readonly unknown[];
+  readonly id?: string;
+  /** resque/php-resque's status-key prefix (`job:<prefix>_<id>:status`). */
+  readonly statusPrefix?: string;
+  readonly queueTime?: number;
+}
+
+export type DecodeResult =
+  | { readonly ok: true; readonly payload: JobPayload }
+  /** `json` tells whether the raw text is valid JSON, and so may sit verbatim inside a failure record. */
+  | { readonly ok: false; readonly reason: string; readonly json: boolean };
+
+/** php-resque's job id: 32 lowercase hex characters. */
+export function newJobId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/** php-resque writes `microtime(true)`: seconds as a float with microseconds. */
+export function queueTimeNow(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000) / 1e6;
+}
+
+/**
+ * Encodes one job the way php-resque does. `dataJson` is the already-validated JSON of
+ * the data (see `toJobJson`), so bulk enqueue validates and stringifies each item once.
+ */
+export function encodePayload(className: string, dataJson: string, id: string, queueTime: number): string {
+  return `{"class":${JSON.stringify(className)},"args":[${dataJson}],"id":"${id}","queue_time":${queueTime}}`;
+}
+
+/**
+ * JSON text of `data`, or an InvalidJobDataError naming the first value that would not come back
+ * the same from JSON.parse: functions, symbols, BigInt, non-finite numbers, cycles, class instances
+ * (Date, Map, Buffer...), and `undefined` where JSON would turn it into null or drop the whole value.
+ * An object property whose value is undefined is allowed: it reads back as undefined too.
+ */
+export function toJobJson(data: unknown): string {
+  if (data === undefined) throw new InvalidJobDataError('$', 'undefined cannot be sent as job data; pass null or an object');
+  assertJsonSafe(data, '$', new Set());
+  return JSON.stringify(data);
+}
+
+function assertJsonSafe(value: unknown, path: string, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidJobDataError(path, `${value} is not a finite number`);
+      return;
+    case 'undefined':
+      throw new InvalidJobDataError(path, 'undefined in an array becomes null');
+    case 'object':
+      break;
+    default:
+      throw new InvalidJobDataError(path, `a ${typeof value} cannot be sent through JSON`);
+  }
+  if (value === null) return;
+  if (ancestors.has(value)) throw new InvalidJobDataError(path, 'the value contains a cycle');
+  ancestors.add(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) assertJsonSafe(value[i], `${path}[${i}]`, ancestors);
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (value as object).constructor?.name ?? 'object';
+      throw new InvalidJobDataError(path, `a ${kind} does not survive JSON; convert it to plain data first`);
+    }
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== undefined) assertJsonSafe(item, `${path}.${key}`, ancestors);
+    }
+  }
+  ancestors.delete(value);
+}
+
+/** Decodes a popped payload; never throws. `reason` explains what is wrong in one sentence. */
+export function decodePayload(raw: string): DecodeResult {
+  if (raw.includes('\uFFFD')) {
+    // ioredis decodes replies as UTF-8; invalid bytes arrive as U+FFFD. A real U+FFFD in a
+    // payload is possible but a producer would have escaped it only in PHP, so we refuse both:
+    // running a job on silently altered arguments is worse than failing it.
+    return { ok: false, reason: 'payload is not valid UTF-8', json: false };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    return { ok: false, reason: `payload is not valid JSON (${(error as Error).message})`, json: false };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, reason: 'payload is not a JSON object', json: true };
+  }
+  const fields = parsed as Record<string, unknown>;
+  if (typeof fields.class !== 'string' || fields.class === '') {
+    return { ok: false, reason: 'payload has no "class" string', json: true };
+  }
+  const args = fields.args ?? [];
+  if (!Array.isArray(args)) return { ok: false, reason: 'payload "args" is not an array', json: true };
+  return {
+    ok: true,
+    payload: {
+      className: fields.class,
+      args,
+      id: typeof fields.id === 'string' && fields.id !== '' ? fields.id : undefined,
+      statusPrefix: typeof fields.prefix === 'string' && fields.prefix !== '' ? fields.prefix : undefined,
+      queueTime: typeof fields.queue_time === 'number' ? fields.queue_time : undefined,
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import { runScript } from '../../redis/scripts.js';
+import type { FailureRecordParts } from '../failure.js';
+import type { ResqueKeys } from '../keys.js';
+import { FINISHED_STATUS_TTL_SECONDS, JobStatus, statusJson } from '../status.js';
+import { recoverScript } from './lua.generated.js';
+
+export interface RecoveredJob {
+  readonly token: string;
+  readonly statusKey?: string;
+  readonly action: 'requeue' | 'fail';
+  /** The failure record, used for 'fail' and for a 'requeue' past the crash-requeue limit. */
+  readonly record: FailureRecordParts;
+}
+
+export interface RecoverOptions {
+  /** How many times one payload may be put back after crashes before it is failed instead. */
+  readonly maxCrashRequeues: number;
+  /** Unregister the worker once nothing is left in flight (false while the worker lives on). */
+  readonly unregister: boolean;
+}
+
+export interface RecoverResult {
+  readonly requeued: number;
+  readonly failed: number;
+}
+
+/**
+ * Settles in-flight jobs of a worker (each only if still in flight) and, when asked and nothing
+ * is left, removes every trace of the worker. With no jobs it is the clean unregister.
+ */
+export async function recoverWorker(
+  redis: Redis,
+  keys: ResqueKeys,
+  workerId: string,
+  jobs: readonly RecoveredJob[],
+  options: RecoverOptions,
+): Promise<RecoverResult> {
+  const now = new Date();
+  const args: (string | number)[] = [
+    workerId,
+    keys.queuePrefix,
+    statusJson(JobStatus.Waiting, now),
+    options.maxCrashRequeues,
+    statusJson(JobStatus.Failed, now),
+    FINISHED_STATUS_TTL_SECONDS,
+    options.unregister ? '1' : '0',
+  ];
+  for (const job of jobs) args.push(job.token, job.statusKey ?? '', job.action, job.record.head, job.record.tail);
+  const reply = (await runScript(
+    redis,
+    recoverScript,
+    [
+      keys.inflight(workerId),
+      keys.worker(workerId),
+      keys.workerStarted(workerId),
+      keys.workers,
+      keys.heartbeats,
+      keys.alive,
+      keys.statProcessed(workerId),
+      keys.statFailed(workerId),
+      keys.statProcessed(),
+      keys.statFailed(),
+      keys.failed,
+      keys.crashRequeues,
+    ],
+    args,
+  )) as [number, number];
+  return { requeued: Number(reply[0]), failed: Number(reply[1]) };
+}

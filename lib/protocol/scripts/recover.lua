@@ -1,0 +1,73 @@
+--[[
+  recover: settle the in-flight jobs of a worker that is gone (crashed child, killed host, stale
+  heartbeat) and unregister it. Each job is handled only if it is still in flight, so two
+  processes recovering the same worker never requeue or fail a job twice. A clean shutdown
+  calls this with no jobs: it is also the unregister step.
+
+  Requeued jobs go back to the FRONT of their queue with their bytes unchanged. A job requeued
+  more than ARGV[4] times is failed instead, so a job that kills its process cannot loop forever.
+
+  KEYS[1]     inflight:<worker id>
+  KEYS[2]     worker:<worker id>          KEYS[3] worker:<worker id>:started
+  KEYS[4]     workers (set)               KEYS[5] workers:heartbeat (hash)   KEYS[6] workers:alive (zset)
+  KEYS[7]     stat:processed:<worker id>  KEYS[8] stat:failed:<worker id>
+  KEYS[9]     stat:processed              KEYS[10] stat:failed
+  KEYS[11]    failed                      KEYS[12] crash-requeues (hash sha1(payload) -> count)
+  ARGV[1]     worker id
+  ARGV[2]     queue key prefix, e.g. "resque:queue:"
+  ARGV[3]     WAITING status JSON         ARGV[4] most crash requeues of one payload
+  ARGV[5]     FAILED status JSON          ARGV[6] seconds a finished status lives
+  ARGV[7]     '1' to unregister the worker once nothing is left in flight, '0' to keep it
+  ARGV[8..]   five values per job:
+                token
+                status key, or ''
+                action: 'requeue' or 'fail'
+                failure record head, tail (used for 'fail', and for 'requeue' once over the limit)
+
+  Returns {requeued, failed}.
+]]
+local inflight, workerRecord, started = KEYS[1], KEYS[2], KEYS[3]
+local workers, heartbeats, alive = KEYS[4], KEYS[5], KEYS[6]
+local processedByWorker, failedByWorker, processed, failedCount = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local failedList, crashRequeues = KEYS[11], KEYS[12]
+local id, queuePrefix, waiting, maxRequeues, failedStatus, ttl, unregister =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+
+local requeued, failed = 0, 0
+for i = 8, #ARGV, 5 do
+  local token, statusKey, action, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local entry = redis.call('HGET', inflight, token)
+  if entry then
+    redis.call('HDEL', inflight, token)
+    local cut = string.find(entry, '\n', 1, true)
+    local queue, raw = string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
+    if action == 'requeue' then
+      local digest = redis.sha1hex(raw)
+      if redis.call('HINCRBY', crashRequeues, digest, 1) > maxRequeues then
+        redis.call('HDEL', crashRequeues, digest)
+        action = 'fail'
+      else
+        redis.call('EXPIRE', crashRequeues, 86400)
+      end
+    end
+    if action == 'requeue' then
+      redis.call('LPUSH', queuePrefix .. queue, raw)
+      if statusKey ~= '' then redis.call('SET', statusKey, waiting, 'XX') end
+      requeued = requeued + 1
+    else
+      redis.call('RPUSH', failedList, head .. raw .. tail)
+      if statusKey ~= '' then redis.call('SET', statusKey, failedStatus, 'XX', 'EX', ttl) end
+      redis.call('INCR', processed)
+      redis.call('INCR', failedCount)
+      failed = failed + 1
+    end
+  end
+end
+
+if unregister == '1' and redis.call('HLEN', inflight) == 0 then
+  redis.call('SREM', workers, id)
+  redis.call('DEL', workerRecord, started, processedByWorker, failedByWorker, inflight)
+  redis.call('HDEL', heartbeats, id)
+  redis.call('ZREM', alive, id)
+end
+return {requeued, failed}

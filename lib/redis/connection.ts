@@ -1,0 +1,62 @@
+/**
+ * Redis connections. `connection` may be a URL (`redis://`, `rediss://` for TLS, with user and
+ * password), ioredis options (host, port, username, password, tls, db...), or an existing client,
+ * which we use but never close.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type ResqueConnection = string | RedisOptions | Redis;
+
+export interface OwnedRedis {
+  readonly client: Redis;
+  /** False for a client the application passed in: we must not quit it. */
+  readonly owned: boolean;
+}
+
+export function connect(connection: ResqueConnection | undefined, overrides: RedisOptions = {}): OwnedRedis {
+  if (connection instanceof Redis) {
+    return { client: connection, owned: false };
+  }
+  const options: RedisOptions = { ...overrides };
+  if (typeof connection === 'string') return { client: new Redis(connection, options), owned: true };
+  return { client: new Redis({ ...(connection ?? {}), ...options }), owned: true };
+}
+
+/** A second connection with the same settings, for blocking reads that would stall other commands. */
+export function duplicate(client: Redis, overrides: RedisOptions = {}): Redis {
+  return client.duplicate(overrides);
+}
+
+export async function close(redis: OwnedRedis): Promise<void> {
+  if (!redis.owned) return;
+  await quietly(redis.client);
+}
+
+export async function quietly(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    await client.quit().catch(() => client.disconnect());
+  } else {
+    client.disconnect();
+  }
+}
+
+/** Host, port and db for log lines: never the password. */
+export function describe(client: Redis): string {
+  const { host, port, db, path } = client.options;
+  return path ? `${path}/${db ?? 0}` : `${host}:${port}/${db ?? 0}`;
+}
+
+/**
+ * The plain, serialisable subset of a client's options, sent from a worker child to its host so
+ * the host reaches the same Redis the application configured (perhaps through ConfigService).
+ */
+export function portableOptions(client: Redis): RedisOptions {
+  const o = client.options;
+  const portable: RedisOptions = { host: o.host, port: o.port, db: o.db, family: o.family };
+  if (o.path) portable.path = o.path;
+  if (o.username) portable.username = o.username;
+  if (o.password) portable.password = o.password;
+  if (o.tls) portable.tls = JSON.parse(JSON.stringify(o.tls)) as RedisOptions['tls'];
+  if (o.protocol) portable.protocol = o.protocol;
+  return portable;
+}

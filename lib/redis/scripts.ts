@@ -1,0 +1,42 @@
+/**
+ * Lua scripts are registered on each client with ioredis' defineCommand, which runs EVALSHA and
+ * falls back to EVAL after NOSCRIPT (a restarted Redis has lost its script cache), also inside
+ * pipelines. Names carry a hash of the source, so two library versions on one Redis never collide.
+ */
+import type { Redis, ChainableCommander } from 'ioredis';
+import type { EmbeddedScript } from '../protocol/scripts/lua.generated.js';
+
+type ScriptArgument = string | number;
+type ScriptCall = (numberOfKeys: number, ...args: ScriptArgument[]) => Promise<unknown>;
+
+function ensure(target: Redis, script: EmbeddedScript): void {
+  // defineCommand is per client and adds a method of the script's name; define it once.
+  if ((target as unknown as Record<string, unknown>)[script.name] === undefined) {
+    target.defineCommand(script.name, { lua: script.lua });
+  }
+}
+
+/** Runs a script: KEYS first, then ARGV, as its header lists them. */
+export function runScript(
+  client: Redis,
+  script: EmbeddedScript,
+  keys: readonly string[],
+  args: readonly ScriptArgument[],
+): Promise<unknown> {
+  ensure(client, script);
+  const call = (client as unknown as Record<string, ScriptCall>)[script.name].bind(client);
+  return call(keys.length, ...keys, ...args);
+}
+
+/** Queues a script call on a pipeline; the script must already be defined on `client`. */
+export function pipeScript(
+  client: Redis,
+  pipeline: ChainableCommander,
+  script: EmbeddedScript,
+  keys: readonly string[],
+  args: readonly ScriptArgument[],
+): void {
+  ensure(client, script);
+  const call = (pipeline as unknown as Record<string, (...a: ScriptArgument[]) => ChainableCommander>)[script.name];
+  call.call(pipeline, keys.length, ...keys, ...args);
+}

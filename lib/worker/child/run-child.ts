@@ -1,0 +1,145 @@
+/**
+ * A worker child: boots the application's Nest context (so jobs get their providers), tells the
+ * host what it found, then runs the worker loop when the host says start. It exits 0 only after
+ * a drain or its job quota, with nothing in flight; any other exit is a crash the host recovers.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { Type } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { JobRegistry } from '../../discovery/job.registry.js';
+import { JobRunner } from '../../discovery/job-runner.service.js';
+import type { ResqueModuleOptions } from '../../options/resque-options.js';
+import { ResqueKeys } from '../../protocol/keys.js';
+import { workerId, workerName } from '../../protocol/worker-id.js';
+import { portableOptions, quietly } from '../../redis/connection.js';
+import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
+import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } from '../ipc.js';
+import { createPerformer } from '../job-performer.js';
+import { setTitle, titles } from '../process-title.js';
+import { RedisWorkerOperations } from '../redis-operations.js';
+import { WorkerLoop } from '../worker-loop.js';
+
+export type AppModuleLoader = () => Type<unknown> | Promise<Type<unknown>>;
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+export async function runChild(loadModule: AppModuleLoader): Promise<void> {
+  const bootStart = performance.now();
+  process.argv = process.argv.filter((arg) => arg !== TITLE_ROOM);
+  setTitle(titles.starting());
+  // The host decides when children stop (it forwards QUIT/TERM/INT as drain or kill); a terminal's
+  // Ctrl-C reaches the whole process group, so children ignore these while their host lives.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const) {
+    process.on(signal, () => {
+      if (!process.connected) process.exit(0);
+    });
+  }
+  const app = await NestFactory.createApplicationContext(await loadModule(), { logger: ['error', 'warn'], abortOnError: false });
+  const registry = app.get(JobRegistry, { strict: false });
+  const runner = app.get(JobRunner, { strict: false });
+  const moduleOptions = app.get<ResqueModuleOptions>(RESQUE_MODULE_OPTIONS, { strict: false });
+  const appRedis = app.get<Redis>(RESQUE_REDIS, { strict: false });
+
+  let loop: WorkerLoop | undefined;
+  let drainRequested = false;
+  const timed = new Map<string, true>();
+
+  process.on('message', (message: HostMessage) => {
+    switch (message.type) {
+      case 'start':
+        void start(message).catch((error: Error) => {
+          send({ type: 'fatal', message: error.message });
+          process.exit(1);
+        });
+        break;
+      case 'pause':
+        loop?.pause();
+        break;
+      case 'resume':
+        loop?.resume();
+        break;
+      case 'drain':
+        drainRequested = true;
+        if (loop) loop.stop();
+        else void exitCleanly();
+        break;
+    }
+  });
+  // The host is gone (killed): take no more jobs, finish the running ones, leave.
+  process.on('disconnect', () => {
+    drainRequested = true;
+    if (loop) loop.stop();
+    else void exitCleanly();
+  });
+
+  send({
+    type: 'ready',
+    jobs: registry.policies(),
+    moduleSettings: moduleOptions.worker ?? {},
+    redis: portableOptions(appRedis),
+    bootMs: Math.round(performance.now() - bootStart),
+  });
+
+  async function start(message: StartMessage): Promise<void> {
+    const { settings } = message;
+    const keys = new ResqueKeys(settings.prefix);
+    // A worker must outlive Redis outages: its commands wait and retry instead of failing.
+    const redis = appRedis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, ...message.redis });
+    const id = workerId(settings.queues);
+    const ops = new RedisWorkerOperations({
+      redis,
+      keys,
+      target: { workerId: id, workerName: workerName(), queues: settings.queues },
+      blocking: settings.blocking,
+      maxCrashRequeues: settings.maxCrashRequeues,
+    });
+    const policies = registry.policies();
+    const defaultTimeoutMs = settings.jobTimeout * 1000;
+    let busy = false;
+    const perform = createPerformer({
+      keys,
+      workerId: id,
+      run: (context) => runner.run(context),
+      markRunning: (statusKey) => ops.markRunning(statusKey),
+      onStart: (job, className) => {
+        if (!busy) {
+          busy = true;
+          setTitle(titles.processing(job.queue, className));
+        }
+        const timeoutMs = policies[className]?.timeoutMs || defaultTimeoutMs;
+        if (timeoutMs <= 0) return undefined;
+        timed.set(job.token, true);
+        send({ type: 'job-started', workerId: id, token: job.token, className, queue: job.queue, deadline: Date.now() + timeoutMs });
+        return () => {
+          timed.delete(job.token);
+          send({ type: 'job-finished', tokens: [job.token] });
+        };
+      },
+    });
+    await ops.register();
+    loop = new WorkerLoop(ops, perform, {
+      concurrency: settings.concurrency,
+      maxJobs: message.maxJobs,
+      interval: settings.interval,
+      onError: (error) => console.error(`[resque ${process.pid}] Redis: ${error.message}`),
+      onIdle: (idle) => {
+        busy = !idle;
+        if (idle) setTitle(titles.waiting(settings.queues));
+      },
+    });
+    if (drainRequested) loop.stop();
+    await loop.run();
+    await ops.unregister();
+    await ops.close();
+    await quietly(redis);
+    await exitCleanly();
+  }
+
+  async function exitCleanly(): Promise<never> {
+    await app.close().catch(() => undefined);
+    process.exit(0);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Messages between the worker host and its children, over the fork() IPC channel.
+ *
+ * child                                  host
+ *   boots the Nest context
+ *   ready {jobs, moduleSettings, redis} ->
+ *                                       <- start {settings, maxJobs}     (at once, or later for a spare)
+ *   runs the worker loop
+ *   job-started {token, ...}           ->   only for jobs with a timeout: the host enforces it
+ *   job-finished {tokens}              ->   ditto
+ *                                       <- pause | resume | drain
+ *   exits 0 after drain or maxJobs; any other exit is a crash the host recovers.
+ */
+import type { RedisOptions } from 'ioredis';
+import type { WorkerSettings } from '../options/worker-settings.js';
+
+/** What the host needs to know of a job class to judge its fate when its process dies. */
+export interface JobPolicy {
+  /** Milliseconds before the host kills the job's child; 0 = none. */
+  readonly timeoutMs: number;
+  /** Put the job back at the front of its queue after a crash, instead of failing it. */
+  readonly retryOnCrash: boolean;
+}
+
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly jobs: Readonly<Record<string, JobPolicy>>;
+  /** The application's `ResqueModule` worker options, which the host merges under the environment. */
+  readonly moduleSettings: Partial<WorkerSettings>;
+  /** The connection the application configured, minus anything that cannot cross a process. */
+  readonly redis: RedisOptions;
+  readonly bootMs: number;
+}
+
+export interface JobStartedMessage {
+  readonly type: 'job-started';
+  readonly workerId: string;
+  readonly token: string;
+  readonly className: string;
+  readonly queue: string;
+  /** Epoch ms after which the host kills the child. */
+  readonly deadline: number;
+}
+
+export interface JobFinishedMessage {
+  readonly type: 'job-finished';
+  readonly tokens: readonly string[];
+}
+
+export interface ChildErrorMessage {
+  readonly type: 'fatal';
+  readonly message: string;
+}
+
+export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage;
+
+export interface StartMessage {
+  readonly type: 'start';
+  readonly settings: WorkerSettings;
+  readonly redis: RedisOptions;
+  /** Exit after this many jobs (1 in fork-per-job mode); 0 = no limit. */
+  readonly maxJobs: number;
+}
+
+export type HostMessage =
+  | StartMessage
+  | { readonly type: 'pause' }
+  | { readonly type: 'resume' }
+  | { readonly type: 'drain' };
+
+/** The environment variable that tells a forked entry file to run as a child. */
+export const CHILD_ENV = 'RESQUE_WORKER_CHILD';
+
+/**
+ * Node can only write a process title as long as the original command line, so children get one
+ * blank argument of this length: room for `resque-x.y.z: Processing <queue> since <t> [<Class>]`.
+ * The child removes it from process.argv before the application sees it.
+ */
+export const TITLE_ROOM = ' '.repeat(160);

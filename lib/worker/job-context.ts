@@ -1,0 +1,22 @@
+/**
+ * What a job sees of itself while it runs. Built by the worker loop for each popped payload and
+ * handed to `perform(data, context)` and to every hook. Imports nothing from Nest, so the worker
+ * loop can build it.
+ */
+export interface JobContext {
+  /** php-resque's 32-hex id; absent for jobs from Ruby or node-resque producers. */
+  readonly id?: string;
+  /** The Resque class name from the payload (`class`). */
+  readonly className: string;
+  readonly queue: string;
+  /** The payload's `args` array as written by the producer. */
+  readonly args: readonly unknown[];
+  /** `args[0]`: php-resque's `$this->args`, and what our producers put there. */
+  readonly data: unknown;
+  /** The payload exactly as popped from Redis. */
+  readonly raw: string;
+  /** Full Resque worker id, `host:pid:queues`. */
+  readonly workerId: string;
+  /** php-resque's `queue_time` (epoch seconds, fractional), when the producer wrote one. */
+  readonly queueTime?: number;
+}

@@ -1,0 +1,65 @@
+/**
+ * Turns a reserved job into an acknowledgement: decode the payload, mark a tracked job RUNNING,
+ * run it, and describe the outcome for the finish script. Never throws: a bad payload, an
+ * unknown class or a failing job all become failure records with a clear reason.
+ */
+import { backtraceOf, failureRecordParts, payloadAsJsonString } from '../protocol/failure.js';
+import type { ResqueKeys } from '../protocol/keys.js';
+import { decodePayload } from '../protocol/payload.js';
+import type { FinishedJob } from '../protocol/scripts/finish-jobs.js';
+import type { ReservedJob } from '../protocol/scripts/reserve-jobs.js';
+import type { JobContext } from './job-context.js';
+import type { Perform } from './worker-loop.js';
+
+export interface PerformerOptions {
+  readonly keys: ResqueKeys;
+  readonly workerId: string;
+  /** Runs the job's class (the child adapts Nest's JobRunner into this). */
+  readonly run: (context: JobContext) => Promise<unknown>;
+  /** Marks a tracked job RUNNING. */
+  readonly markRunning: (statusKey: string) => void;
+  /** Called before a job runs; returns a callback for when it ends (timeouts, logging), or nothing. */
+  readonly onStart?: (job: ReservedJob, className: string) => (() => void) | undefined;
+}
+
+export function createPerformer(options: PerformerOptions): Perform {
+  const { keys, workerId, run, markRunning, onStart } = options;
+
+  const failed = (job: ReservedJob, exception: string, error: string, backtrace: string[], statusKey?: string, literal?: string): FinishedJob => ({
+    token: job.token,
+    statusKey,
+    outcome: 'fail',
+    record: failureRecordParts({ exception, error, backtrace, worker: workerId, queue: job.queue }),
+    literalPayload: literal,
+  });
+
+  return async (job) => {
+    const decoded = decodePayload(job.raw);
+    if (!decoded.ok) {
+      // A payload that is not JSON cannot sit verbatim inside the JSON failure record.
+      return failed(job, 'InvalidPayloadError', decoded.reason, [], undefined, decoded.json ? undefined : payloadAsJsonString(job.raw));
+    }
+    const { payload } = decoded;
+    const statusKey = payload.id === undefined ? undefined : keys.jobStatus(payload.id, payload.statusPrefix);
+    if (statusKey) markRunning(statusKey);
+    const ended = onStart?.(job, payload.className);
+    try {
+      await run({
+        id: payload.id,
+        className: payload.className,
+        queue: job.queue,
+        args: payload.args,
+        data: payload.args[0],
+        raw: job.raw,
+        workerId,
+      });
+      return { token: job.token, statusKey, outcome: 'ok' };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = error instanceof Error ? error.message : String(error);
+      return failed(job, name, message, backtraceOf(error), statusKey);
+    } finally {
+      ended?.();
+    }
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * Process titles in Resque's form, so `ps aux | grep resque` shows what each process does and
+ * PHP and Ruby pruners on the same host (which grep for `resque` / `resque-[0-9]`) see our
+ * processes as alive. Titles are set only when the state changes, never per job.
+ */
+import { VERSION } from '../version.js';
+
+export function setTitle(text: string): void {
+  process.title = `resque-${VERSION}: ${text}`;
+}
+
+export const titles = {
+  starting: () => 'Starting',
+  waiting: (queues: readonly string[]) => `Waiting for ${queues.join(',')}`,
+  processing: (queue: string, className: string) => `Processing ${queue} since ${Math.floor(Date.now() / 1000)} [${className}]`,
+  paused: () => 'Paused',
+  forked: (pids: readonly number[]) => `Forked ${pids.join(',')} at ${Math.floor(Date.now() / 1000)}`,
+  shuttingDown: () => 'Shutting down',
+};

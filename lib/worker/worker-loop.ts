@@ -1,0 +1,178 @@
+/**
+ * The worker loop: reserve jobs, perform them, acknowledge them. It knows nothing of Nest or of
+ * processes; its Redis work and the job itself are passed in, so it can be tested alone.
+ *
+ * States:
+ *   running   takes jobs while fewer than `concurrency` run (and `maxJobs` is not reached)
+ *   paused    (pause()) takes nothing; running jobs finish and are acknowledged; resume() goes back
+ *   draining  (stop()) takes nothing more; waits for running jobs, flushes acknowledgements
+ *   stopped   run() has resolved; nothing of this worker is in flight
+ *
+ * One round trip per wake-up: finished jobs are acknowledged and new ones reserved in the same
+ * exchange, so at concurrency 1 a job costs one round trip, and under load several jobs share it.
+ * If Redis is unreachable, the exchange is retried with backoff; acknowledgements are kept and
+ * re-sent (finishing is idempotent: a job is counted only while still in flight).
+ */
+import type { FinishedJob } from '../protocol/scripts/finish-jobs.js';
+import type { ReservedJob } from '../protocol/scripts/reserve-jobs.js';
+
+export interface WorkerOperations {
+  /** Acknowledges `done` and reserves up to `max` jobs (max may be 0), atomically per step, in one round trip. */
+  exchange(done: readonly FinishedJob[], max: number): Promise<ReservedJob[]>;
+  /** Resolves when a job may be waiting or after `seconds`; `abort` ends the wait early. */
+  waitForJobs(seconds: number, abort: AbortSignal): Promise<void>;
+  /** Puts back jobs this worker holds in flight but does not know about (reply lost to a disconnect). */
+  reconcile(known: ReadonlySet<string>): Promise<void>;
+  /** True once after the connection came back: replies may have been lost, so reconcile. */
+  takeReconnected(): boolean;
+}
+
+/** Runs one job to an acknowledgement. It never rejects: failures become a 'fail' FinishedJob. */
+export type Perform = (job: ReservedJob) => Promise<FinishedJob>;
+
+export interface WorkerLoopOptions {
+  readonly concurrency: number;
+  /** Stop after this many jobs; 0 = never. */
+  readonly maxJobs: number;
+  /** Seconds to wait when no job is queued. */
+  readonly interval: number;
+  /** Called when an exchange with Redis fails; the loop retries by itself. */
+  readonly onError?: (error: Error) => void;
+  /** Called when the loop goes idle (true) or busy (false), for process titles. */
+  readonly onIdle?: (idle: boolean) => void;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+export class WorkerLoop {
+  private state: 'running' | 'paused' | 'draining' | 'stopped' = 'running';
+  private readonly active = new Set<string>();
+  private done: FinishedJob[] = [];
+  private started = 0;
+  private wake: (() => void) | undefined;
+  private idleWait: AbortController | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly ops: WorkerOperations,
+    private readonly perform: Perform,
+    private readonly options: WorkerLoopOptions,
+  ) {}
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  /** Stops taking jobs; run() resolves once running jobs are acknowledged. */
+  stop(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'draining';
+    this.interrupt();
+  }
+
+  pause(): void {
+    if (this.state === 'running') this.state = 'paused';
+    this.interrupt();
+  }
+
+  resume(): void {
+    if (this.state === 'paused') this.state = 'running';
+    this.interrupt();
+  }
+
+  async run(): Promise<void> {
+    let idle = false;
+    const setIdle = (value: boolean) => {
+      if (value !== idle) {
+        idle = value;
+        this.options.onIdle?.(value);
+      }
+    };
+    setIdle(true);
+    while (this.state !== 'stopped') {
+      const taking = this.state === 'running' && !this.quotaReached();
+      const free = taking ? this.options.concurrency - this.active.size : 0;
+      if (free <= 0 && this.done.length === 0) {
+        if (this.active.size === 0 && this.state === 'draining') break;
+        if (this.active.size === 0 && this.quotaReached()) break;
+        if (this.active.size === 0) setIdle(true);
+        await this.nextWake();
+        continue;
+      }
+      const done = this.done;
+      this.done = [];
+      let jobs: ReservedJob[];
+      try {
+        if (this.ops.takeReconnected()) await this.ops.reconcile(new Set(this.active));
+        jobs = await this.ops.exchange(done, free);
+        this.failures = 0;
+      } catch (error) {
+        this.done = done.concat(this.done);
+        await this.backoff(error as Error);
+        continue;
+      }
+      if (jobs.length > 0) {
+        setIdle(false);
+        for (const job of jobs) this.start(job);
+      } else if (free > 0 && this.active.size === 0) {
+        setIdle(true);
+        await this.waitIdle();
+      }
+    }
+    this.state = 'stopped';
+  }
+
+  private quotaReached(): boolean {
+    return this.options.maxJobs > 0 && this.started >= this.options.maxJobs;
+  }
+
+  private start(job: ReservedJob): void {
+    this.started++;
+    this.active.add(job.token);
+    void this.perform(job).then((finished) => {
+      this.active.delete(job.token);
+      this.done.push(finished);
+      this.interrupt();
+    });
+  }
+
+  /** Waits for a job to finish, or for pause/resume/stop. */
+  private nextWake(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** Waits for new jobs (blocking on Redis or sleeping, as the operations decide), or a state change. */
+  private async waitIdle(): Promise<void> {
+    const abort = new AbortController();
+    this.idleWait = abort;
+    try {
+      await this.ops.waitForJobs(this.options.interval, abort.signal);
+    } catch (error) {
+      if (!abort.signal.aborted) await this.backoff(error as Error);
+    } finally {
+      this.idleWait = undefined;
+    }
+  }
+
+  private interrupt(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+    this.idleWait?.abort();
+  }
+
+  private async backoff(error: Error): Promise<void> {
+    this.failures++;
+    this.options.onError?.(error);
+    const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(this.failures, 10));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
