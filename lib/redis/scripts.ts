@@ -9,6 +9,11 @@ import type { EmbeddedScript } from '../protocol/scripts/lua.generated.js';
 type ScriptArgument = string | number;
 type ScriptCall = (numberOfKeys: number, ...args: ScriptArgument[]) => Promise<unknown>;
 
+/** Defines scripts on a client; a pipeline only has the scripts its client had when it was created. */
+export function defineScripts(target: Redis, ...scripts: EmbeddedScript[]): void {
+  for (const script of scripts) ensure(target, script);
+}
+
 function ensure(target: Redis, script: EmbeddedScript): void {
   // defineCommand is per client and adds a method of the script's name; define it once.
   if ((target as unknown as Record<string, unknown>)[script.name] === undefined) {
@@ -28,15 +33,8 @@ export function runScript(
   return call(keys.length, ...keys, ...args);
 }
 
-/** Queues a script call on a pipeline; the script must already be defined on `client`. */
-export function pipeScript(
-  client: Redis,
-  pipeline: ChainableCommander,
-  script: EmbeddedScript,
-  keys: readonly string[],
-  args: readonly ScriptArgument[],
-): void {
-  ensure(client, script);
+/** Queues a script call on a pipeline, made after `defineScripts` defined the script on its client. */
+export function pipeScript(pipeline: ChainableCommander, script: EmbeddedScript, keys: readonly string[], args: readonly ScriptArgument[]): void {
   const call = (pipeline as unknown as Record<string, (...a: ScriptArgument[]) => ChainableCommander>)[script.name];
   call.call(pipeline, keys.length, ...keys, ...args);
 }

@@ -17,7 +17,7 @@ import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { parseReserved, reserveArguments, type ReserveTarget, type ReservedJob } from '../protocol/scripts/reserve-jobs.js';
 import { JobStatus, statusJson } from '../protocol/status.js';
 import { isoTime } from '../protocol/time.js';
-import { pipeScript, runScript } from '../redis/scripts.js';
+import { defineScripts, pipeScript, runScript } from '../redis/scripts.js';
 import { quietly } from '../redis/connection.js';
 import type { WorkerOperations } from './worker-loop.js';
 
@@ -41,6 +41,7 @@ export class RedisWorkerOperations implements WorkerOperations {
   constructor(private readonly options: RedisOperationsOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
+    defineScripts(this.redis, finishScript, reserveScript);
     let lost = false;
     this.redis.on('close', () => {
       lost = true;
@@ -83,8 +84,8 @@ export class RedisWorkerOperations implements WorkerOperations {
     }
     const r = reserveArguments(this.keys, this.options.target, max, first);
     const pipeline = this.redis.pipeline();
-    pipeScript(this.redis, pipeline, finishScript, f.keys, f.args);
-    pipeScript(this.redis, pipeline, reserveScript, r.keys, r.args);
+    pipeScript(pipeline, finishScript, f.keys, f.args);
+    pipeScript(pipeline, reserveScript, r.keys, r.args);
     const results = await pipeline.exec();
     if (!results) throw new Error('Redis pipeline was discarded');
     const [[finishError], [reserveError, reserved]] = results;

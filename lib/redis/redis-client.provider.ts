@@ -1,0 +1,49 @@
+/**
+ * The module's Redis connection, from `options.connection`, else REDIS_URL, else
+ * redis://127.0.0.1:6379. A client we create reconnects quickly and for ever (at most 1 s apart),
+ * so producers recover soon after an outage; ResqueClient itself bounds every call by
+ * `enqueueTimeout`. A client the application passed in is used as is and never closed.
+ */
+import { Logger, type FactoryProvider } from '@nestjs/common';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ResqueModuleOptions } from '../options/resque-options.js';
+import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
+import { RESQUE_REDIS } from '../resque.tokens.js';
+import { connect, describe, type OwnedRedis } from './connection.js';
+
+const PRODUCER_DEFAULTS: RedisOptions = {
+  retryStrategy: (times) => Math.min(times * 100, 1000),
+  maxRetriesPerRequest: 1,
+};
+
+export function createResqueRedis(options: ResqueModuleOptions, env: NodeJS.ProcessEnv = process.env): OwnedRedis {
+  const connection = options.connection ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis =
+    typeof connection === 'string' || connection instanceof Redis
+      ? connect(connection, PRODUCER_DEFAULTS)
+      : connect({ ...PRODUCER_DEFAULTS, ...connection }); // the application's options win
+  if (redis.owned) reportOutages(redis);
+  return redis;
+}
+
+/** One log line when the connection drops and one when it is back, instead of ioredis' unhandled error spam. */
+function reportOutages({ client }: OwnedRedis): void {
+  const logger = new Logger('Resque');
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    logger.warn(`Redis ${describe(client)} unavailable: ${error.message}`);
+  });
+  client.on('ready', () => {
+    if (!down) return;
+    down = false;
+    logger.log(`Redis ${describe(client)} reconnected`);
+  });
+}
+
+export const resqueRedisProvider: FactoryProvider<OwnedRedis> = {
+  provide: RESQUE_REDIS,
+  useFactory: (options: ResqueModuleOptions) => createResqueRedis(options),
+  inject: [MODULE_OPTIONS_TOKEN],
+};

@@ -1,0 +1,270 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { ResqueKeys } from '../../lib/protocol/keys.js';
+import { createPerformer } from '../../lib/worker/job-performer.js';
+import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
+import { WorkerLoop } from '../../lib/worker/worker-loop.js';
+import type { JobContext } from '../../lib/worker/job-context.js';
+import { RedisServer } from '../support/redis-server.js';
+import { uniquePrefix } from '../support/unique.js';
+import { waitFor } from '../support/wait.js';
+
+let server: RedisServer;
+let redis: Redis;
+before(async () => {
+  server = await RedisServer.start();
+  redis = new Redis(server.url);
+});
+after(async () => {
+  redis.disconnect();
+  await server.destroy();
+});
+
+function makeWorker(options: {
+  keys: ResqueKeys;
+  queues: string[];
+  run: (ctx: JobContext) => Promise<unknown> | unknown;
+  maxJobs?: number;
+  concurrency?: number;
+  blocking?: boolean;
+  interval?: number;
+}) {
+  const client = new Redis(server.url, { maxRetriesPerRequest: null });
+  const workerId = `testhost:${1000 + Math.floor(Math.random() * 1e6)}:${options.queues.join(',')}`;
+  const ops = new RedisWorkerOperations({
+    redis: client,
+    keys: options.keys,
+    target: { workerId, workerName: 'testhost:1', queues: options.queues },
+    blocking: options.blocking ?? false,
+    maxCrashRequeues: 3,
+  });
+  const perform = createPerformer({
+    keys: options.keys,
+    workerId,
+    run: async (ctx) => options.run(ctx),
+    markRunning: (key) => ops.markRunning(key),
+  });
+  const loop = new WorkerLoop(ops, perform, {
+    concurrency: options.concurrency ?? 1,
+    maxJobs: options.maxJobs ?? 0,
+    interval: options.interval ?? 0.05,
+  });
+  return {
+    workerId,
+    ops,
+    loop,
+    async close() {
+      await ops.close();
+      client.disconnect();
+    },
+  };
+}
+
+describe('worker loop on real Redis', () => {
+  test('runs queued jobs once each, acknowledges them and leaves nothing in flight', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const payloads = [1, 2, 3].map((n) => `{"class":"UserJob","args":[{"n":${n}}],"id":"id${n}","queue_time":1718022896.5}`);
+    await redis.rpush(keys.queue('q'), ...payloads);
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['q'], maxJobs: 3, run: (ctx) => seen.push(ctx.data) });
+    await worker.ops.register();
+    await worker.loop.run();
+    assert.deepEqual(seen, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    assert.equal(await redis.get(keys.statProcessed()), '3');
+    assert.equal(await redis.get(keys.statProcessed(worker.workerId)), '3');
+    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
+    assert.equal(await redis.exists(keys.worker(worker.workerId)), 0);
+    assert.equal(await redis.llen(keys.queue('q')), 0);
+    await worker.close();
+  });
+
+  test('keeps the payload bytes in worker:<id> while a job runs', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const raw = '{"class":"UserJob","args":[{"email":"a\\/b@example.com","big":12345678901234567890,"list":[]}],"id":"abc","queue_time":1718022896.123456}';
+    await redis.rpush(keys.queue('q'), raw);
+    let record: string | null = null;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      maxJobs: 1,
+      run: async (ctx) => {
+        record = await redis.get(keys.worker(ctx.workerId));
+      },
+    });
+    await worker.loop.run();
+    assert.ok(record, 'worker:<id> is set while the job runs');
+    assert.ok((record as string).includes(`"payload":${raw}`), 'payload stored byte for byte');
+    const parsed = JSON.parse(record as string);
+    assert.equal(parsed.queue, 'q');
+    assert.match(parsed.run_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(parsed.worker, 'testhost:1');
+    await worker.close();
+  });
+
+  test('takes from queues in priority order', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.rpush(keys.queue('low'), '{"class":"J","args":["low1"]}', '{"class":"J","args":["low2"]}');
+    await redis.rpush(keys.queue('high'), '{"class":"J","args":["high1"]}');
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['high', 'low'], maxJobs: 3, run: (ctx) => seen.push(ctx.data) });
+    await worker.loop.run();
+    assert.deepEqual(seen, ['high1', 'low1', 'low2']);
+    await worker.close();
+  });
+
+  test('* takes from every queue in `queues`, alphabetically', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    for (const q of ['b', 'a']) {
+      await redis.sadd(keys.queues, q);
+      await redis.rpush(keys.queue(q), `{"class":"J","args":["${q}"]}`);
+    }
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['*'], maxJobs: 2, run: (ctx) => seen.push(ctx.data) });
+    await worker.loop.run();
+    assert.deepEqual(seen, ['a', 'b']);
+    await worker.close();
+  });
+
+  test('a failing job becomes a seven-field failure record holding the exact payload', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const raw = '{"class":"UserJob","args":[{"url":"http:\\/\\/x"}],"id":"f1","queue_time":1.5}';
+    await redis.rpush(keys.queue('q'), raw);
+    await redis.set(keys.jobStatus('f1'), '{"status":1,"updated":1,"started":1}');
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      maxJobs: 1,
+      run: () => {
+        throw new TypeError('boom');
+      },
+    });
+    await worker.loop.run();
+    const [record] = await redis.lrange(keys.failed, 0, -1);
+    assert.ok(record.includes(`"payload":${raw},`), 'payload bytes kept');
+    const parsed = JSON.parse(record);
+    assert.deepEqual(Object.keys(parsed), ['failed_at', 'payload', 'exception', 'error', 'backtrace', 'worker', 'queue']);
+    assert.equal(parsed.exception, 'TypeError');
+    assert.equal(parsed.error, 'boom');
+    assert.ok(Array.isArray(parsed.backtrace) && parsed.backtrace.length > 0);
+    assert.equal(parsed.worker, worker.workerId);
+    assert.equal(parsed.queue, 'q');
+    assert.match(parsed.failed_at, /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d UTC$/);
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('f1')))!).status, 3);
+    assert.ok((await redis.ttl(keys.jobStatus('f1'))) > 86000);
+    assert.equal(await redis.get(keys.statFailed()), '1');
+    assert.equal(await redis.get(keys.statProcessed()), '1');
+    await worker.close();
+  });
+
+  test('a tracked job goes RUNNING then COMPLETE with a 24 h expiry', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":[null],"id":"s1","queue_time":1}');
+    await redis.set(keys.jobStatus('s1'), '{"status":1,"updated":1,"started":1}');
+    let during: number | undefined;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      maxJobs: 1,
+      run: async () => {
+        during = JSON.parse((await redis.get(keys.jobStatus('s1')))!).status;
+      },
+    });
+    await worker.loop.run();
+    assert.equal(during, 2);
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('s1')))!).status, 4);
+    assert.ok((await redis.ttl(keys.jobStatus('s1'))) > 86000);
+    await worker.close();
+  });
+
+  test('bad payloads land in failed with a reason and the worker goes on', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const bad = ['not json', '{"class":"J","args":[1', '[1,2]', '{"args":[]}', '{"class":"J","args":"x"}'];
+    await redis.rpush(keys.queue('q'), ...bad, '{"class":"J","args":["good"]}');
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['q'], maxJobs: bad.length + 1, run: (ctx) => seen.push(ctx.data) });
+    await worker.loop.run();
+    assert.deepEqual(seen, ['good']);
+    const records = (await redis.lrange(keys.failed, 0, -1)).map((r) => JSON.parse(r));
+    assert.equal(records.length, bad.length);
+    assert.deepEqual(
+      records.map((r) => r.error),
+      [
+        records[0].error, // JSON.parse's own wording
+        records[1].error,
+        'payload is not a JSON object',
+        'payload has no "class" string',
+        'payload "args" is not an array',
+      ],
+    );
+    assert.match(records[0].error, /^payload is not valid JSON/);
+    assert.equal(records[0].payload, 'not json', 'a non-JSON payload is kept as a string');
+    assert.deepEqual(records[2].payload, [1, 2], 'a JSON payload is kept as JSON');
+    for (const r of records) assert.equal(r.exception, 'InvalidPayloadError');
+    await worker.close();
+  });
+
+  test('a blocking idle worker wakes when a job is pushed, without taking it out of order', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['a', 'b'], blocking: true, interval: 30, maxJobs: 2, run: (ctx) => seen.push(ctx.data) });
+    const done = worker.loop.run();
+    await waitFor(async () => String(await redis.client("LIST")).split('\n').filter((l: string) => l.includes('cmd=blmove')).length === 2, 'both queues watched');
+    await redis.rpush(keys.queue('b'), '{"class":"J","args":["b1"]}', '{"class":"J","args":["b2"]}');
+    await done;
+    assert.deepEqual(seen, ['b1', 'b2']);
+    await worker.close();
+  });
+
+  test('stop() while blocked returns at once; pause() takes nothing until resume()', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['q'], blocking: true, interval: 30, run: (ctx) => seen.push(ctx.data) });
+    const done = worker.loop.run();
+    worker.loop.pause();
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":["x"]}');
+    await waitFor(async () => (await redis.llen(keys.queue('q'))) === 1, 'job stays queued while paused');
+    worker.loop.resume();
+    await waitFor(() => seen.length === 1, 'job runs after resume');
+    worker.loop.stop();
+    await done;
+    await worker.close();
+  });
+
+  test('concurrency runs several async jobs at once and acknowledges them in batches', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const total = 200;
+    await redis.rpush(keys.queue('q'), ...Array.from({ length: total }, (_, i) => `{"class":"J","args":[${i}]}`));
+    let running = 0;
+    let peak = 0;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      concurrency: 10,
+      maxJobs: total,
+      run: async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setImmediate(r));
+        running--;
+      },
+    });
+    await worker.loop.run();
+    assert.equal(peak, 10);
+    assert.equal(await redis.get(keys.statProcessed()), String(total));
+    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
+    await worker.close();
+  });
+
+  test('reconcile puts back jobs reserved for this worker whose reply was lost', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const worker = makeWorker({ keys, queues: ['q'], run: () => undefined });
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":[1]}', '{"class":"J","args":[2]}');
+    const reserved = await worker.ops.exchange([], 2); // as if the reply never arrived
+    assert.equal(reserved.length, 2);
+    await worker.ops.reconcile(new Set([reserved[1].token]));
+    assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), ['{"class":"J","args":[1]}']);
+    assert.deepEqual(Object.keys(await redis.hgetall(keys.inflight(worker.workerId))), [reserved[1].token]);
+    await worker.close();
+  });
+});
