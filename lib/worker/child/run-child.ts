@@ -6,13 +6,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { Type } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { JobRegistry } from '../../discovery/job.registry.js';
 import { JobRunner } from '../../discovery/job-runner.service.js';
 import type { ResqueModuleOptions } from '../../options/resque-options.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import { workerId, workerName } from '../../protocol/worker-id.js';
-import { portableOptions, quietly } from '../../redis/connection.js';
+import { portableOptions, quietly, type OwnedRedis } from '../../redis/connection.js';
 import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
 import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } from '../ipc.js';
 import { createPerformer } from '../job-performer.js';
@@ -37,11 +36,13 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       if (!process.connected) process.exit(0);
     });
   }
+  // Boot quietly (Nest's start-up lines would repeat for every child), then let jobs log.
   const app = await NestFactory.createApplicationContext(await loadModule(), { logger: ['error', 'warn'], abortOnError: false });
+  app.useLogger(['log', 'error', 'warn']);
   const registry = app.get(JobRegistry, { strict: false });
   const runner = app.get(JobRunner, { strict: false });
   const moduleOptions = app.get<ResqueModuleOptions>(RESQUE_MODULE_OPTIONS, { strict: false });
-  const appRedis = app.get<Redis>(RESQUE_REDIS, { strict: false });
+  const appRedis = app.get<OwnedRedis>(RESQUE_REDIS, { strict: false }).client;
 
   let loop: WorkerLoop | undefined;
   let drainRequested = false;

@@ -244,7 +244,9 @@ export class WorkerHost {
       neverRequeue: child.killReason === 'usr1',
       maxCrashRequeues: this.settings.maxCrashRequeues,
     }).then(
-      (result) => this.log(`recovered ${child.workerId}: ${result.requeued} requeued, ${result.failed} failed (${reason})`),
+      (result) => {
+        if (result.requeued + result.failed > 0) this.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed`);
+      },
       (error: Error) => this.log(`recovering ${child.workerId} failed: ${error.message}`),
     );
   }
