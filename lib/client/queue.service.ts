@@ -1,0 +1,173 @@
+/**
+ * Enqueue and inspect queues from a Nest application. Wraps ResqueClient with the module's
+ * Redis connection and adds what needs Nest: `@Job` metadata for the typed form, the
+ * beforeEnqueue/afterEnqueue listeners and the `job.enqueued` event.
+ */
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { getJobMetadata } from '../decorators/job.decorator.js';
+import type { JobClass, JobData } from '../decorators/resque-job.interface.js';
+import { JobRegistry } from '../discovery/job.registry.js';
+import { DontCreateError } from '../errors/dont-create.error.js';
+import { NotAJobClassError } from '../errors/not-a-job-class.error.js';
+import { ResqueEvents } from '../events/resque-events.js';
+import type { ResqueModuleOptions } from '../options/resque-options.js';
+import { ResqueKeys } from '../protocol/keys.js';
+import type { JobStatusRecord } from '../protocol/status.js';
+import { close, type OwnedRedis } from '../redis/connection.js';
+import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
+import { RESQUE_REDIS } from '../resque.tokens.js';
+import type { EnqueueContext } from './enqueue-context.js';
+import type { FailedJob } from './records.js';
+import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
+
+export interface EnqueueOptions {
+  /** Create php-resque's status key (`job:<id>:status`), readable with `status(id)`. */
+  readonly track?: boolean;
+}
+
+/** @publicApi */
+@Injectable()
+export class QueueService implements OnModuleDestroy {
+  readonly client: ResqueClient;
+  private readonly logger = new Logger('Resque');
+
+  constructor(
+    @Inject(RESQUE_REDIS) private readonly redis: OwnedRedis,
+    @Inject(MODULE_OPTIONS_TOKEN) options: ResqueModuleOptions,
+    private readonly events: ResqueEvents,
+    private readonly registry: JobRegistry,
+  ) {
+    this.client = new ResqueClient({
+      redis: redis.client,
+      keys: new ResqueKeys(options.prefix ?? 'resque'),
+      enqueueTimeoutMs: options.enqueueTimeout,
+    });
+  }
+
+  /**
+   * Enqueues one job and resolves with its id once Redis stored it, or null when a
+   * beforeEnqueue listener threw DontCreateError (then nothing was written).
+   * Typed form: `enqueue(SendMailJob, { to })` checks `data` against the job's `perform`.
+   */
+  enqueue<J extends JobClass>(job: J, data: JobData<J>, options?: EnqueueOptions): Promise<string | null>;
+  enqueue(queue: string, className: string, data: unknown, track?: boolean): Promise<string | null>;
+  async enqueue(
+    target: string | JobClass,
+    classNameOrData: unknown,
+    dataOrOptions?: unknown,
+    track?: boolean,
+  ): Promise<string | null> {
+    if (typeof target === 'string') {
+      const [id] = await this.enqueueMany(target, classNameOrData as string, [dataOrOptions], track ?? false);
+      return id;
+    }
+    const metadata = getJobMetadata(target);
+    if (!metadata) throw new NotAJobClassError(target.name);
+    const [id] = await this.enqueueMany(metadata.queue, metadata.name, [classNameOrData], (dataOrOptions as EnqueueOptions | undefined)?.track ?? false);
+    return id;
+  }
+
+  /** Many jobs of one class; ids in item order, null for an item a beforeEnqueue listener cancelled. */
+  enqueueBulk(queue: string, className: string, items: readonly unknown[], track = false): Promise<Array<string | null>> {
+    return this.enqueueMany(queue, className, items, track);
+  }
+
+  private async enqueueMany(queue: string, className: string, items: readonly unknown[], track: boolean): Promise<Array<string | null>> {
+    const prepared = items.map((data) => this.client.prepare(queue, className, data, track));
+    if (!this.registry.hasEnqueueListeners) {
+      await this.client.push(queue, prepared);
+      if (this.events.observed) for (const job of prepared) this.emitEnqueued(queue, className, job.id);
+      return prepared.map((job) => job.id);
+    }
+    const accepted: PreparedJob[] = [];
+    const contexts: EnqueueContext[] = [];
+    const ids: Array<string | null> = [];
+    for (let i = 0; i < prepared.length; i++) {
+      const context: EnqueueContext = { queue, className, data: items[i], id: prepared[i].id, tracked: track };
+      if (await this.beforeEnqueue(context)) {
+        accepted.push(prepared[i]);
+        contexts.push(context);
+        ids.push(prepared[i].id);
+      } else {
+        ids.push(null);
+      }
+    }
+    await this.client.push(queue, accepted);
+    for (const context of contexts) {
+      this.emitEnqueued(queue, className, context.id);
+      await this.afterEnqueue(context);
+    }
+    return ids;
+  }
+
+  /** False when a listener vetoed with DontCreateError; any other error propagates (nothing written). */
+  private async beforeEnqueue(context: EnqueueContext): Promise<boolean> {
+    try {
+      for (const listener of this.registry.listeners.beforeEnqueue) await listener(context);
+      return true;
+    } catch (error) {
+      if (!(error instanceof DontCreateError)) throw error;
+      this.events.emit({ type: 'job.enqueue-cancelled', queue: context.queue, className: context.className, reason: error.reason });
+      return false;
+    }
+  }
+
+  /** The job is already stored, so a listener's error is logged rather than reported as a failed enqueue. */
+  private async afterEnqueue(context: EnqueueContext): Promise<void> {
+    for (const listener of this.registry.listeners.afterEnqueue) {
+      try {
+        await listener(context);
+      } catch (error) {
+        this.logger.error(`afterEnqueue listener threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private emitEnqueued(queue: string, className: string, id: string): void {
+    this.events.emit({ type: 'job.enqueued', queue, className, id });
+  }
+
+  status(id: string, statusPrefix?: string): Promise<JobStatusRecord | null> {
+    return this.client.status(id, statusPrefix);
+  }
+  queues(): Promise<string[]> {
+    return this.client.queues();
+  }
+  size(queue: string): Promise<number> {
+    return this.client.size(queue);
+  }
+  sizes(): Promise<Record<string, number>> {
+    return this.client.sizes();
+  }
+  peek(queue: string, start?: number, count?: number): Promise<PeekedJob[]> {
+    return this.client.peek(queue, start, count);
+  }
+  failed(start?: number, count?: number): Promise<FailedJob[]> {
+    return this.client.failed(start, count);
+  }
+  failedCount(): Promise<number> {
+    return this.client.failedCount();
+  }
+  retryFailed(index: number): Promise<void> {
+    return this.client.retryFailed(index);
+  }
+  removeFailed(index: number): Promise<void> {
+    return this.client.removeFailed(index);
+  }
+  retryAndRemoveFailed(index: number): Promise<void> {
+    return this.client.retryAndRemoveFailed(index);
+  }
+  clearFailed(): Promise<number> {
+    return this.client.clearFailed();
+  }
+  stats(): Promise<ResqueStats> {
+    return this.client.stats();
+  }
+  workers(): Promise<WorkerInfo[]> {
+    return this.client.workers();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await close(this.redis);
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * The producer and reader side of Resque, without Nest: QueueService wraps it, and benchmarks or
+ * the worker host can use it directly.
+ *
+ * Outages: every call waits at most `enqueueTimeoutMs` for Redis. While the client is not
+ * connected nothing is sent (we wait for `ready`, never queue into ioredis' offline queue), so a
+ * timeout then means nothing was written. Only a write already sent when time ran out may have
+ * been stored; RedisUnavailableError says which (`mayBeStored`).
+ */
+import type { Redis } from 'ioredis';
+import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
+import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
+import { InvalidFailureRecordError } from '../errors/invalid-failure-record.error.js';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error.js';
+import { ResqueError } from '../errors/resque.error.js';
+import type { ResqueKeys } from '../protocol/keys.js';
+import { decodePayload, encodePayload, newJobId, queueTimeNow, toJobJson, type JobPayload } from '../protocol/payload.js';
+import { enqueueJobs, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
+import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
+import { resqueTime } from '../protocol/time.js';
+import { parseWorkerId } from '../protocol/worker-id.js';
+import { assertQueueName } from './queue-name.js';
+import { parseFailureRecord, parseWorkingOn, retryTarget, withRetriedAt, type FailedJob, type WorkingOn } from './records.js';
+
+export interface ResqueClientOptions {
+  readonly redis: Redis;
+  readonly keys: ResqueKeys;
+  /** Longest wait for Redis per call, in ms (default 5000). */
+  readonly enqueueTimeoutMs?: number;
+}
+
+/** A validated, encoded job, ready to push; `id` is known before anything is written. */
+export interface PreparedJob extends EncodedJob {
+  readonly id: string;
+}
+
+export interface PeekedJob {
+  readonly raw: string;
+  /** Null when the stored text is not a Resque payload. */
+  readonly payload: JobPayload | null;
+}
+
+/** Resque.info's numbers. `pending` sums all queue lengths; `working` counts workers with a job. */
+export interface ResqueStats {
+  readonly processed: number;
+  readonly failed: number;
+  readonly queues: number;
+  readonly workers: number;
+  readonly working: number;
+  readonly pending: number;
+}
+
+export interface WorkerInfo {
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly queues: readonly string[];
+  /** `worker:<id>:started` as written (formats differ between Resques). */
+  readonly started: string | null;
+  /** `workers:heartbeat` field (Ruby ≥ 1.26 and us); null for workers that never wrote one. */
+  readonly heartbeat: string | null;
+  readonly job?: WorkingOn;
+}
+
+/** Jobs per enqueue script call, so one huge bulk never builds one giant command. */
+const BATCH = 1000;
+
+/** @publicApi */
+export class ResqueClient {
+  readonly redis: Redis;
+  readonly keys: ResqueKeys;
+  readonly enqueueTimeoutMs: number;
+  private ready?: Promise<void>;
+
+  constructor(options: ResqueClientOptions) {
+    this.redis = options.redis;
+    this.keys = options.keys;
+    this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5000;
+  }
+
+  /** Validates and encodes one job (php-resque's payload); writes nothing. */
+  prepare(queue: string, className: string, data: unknown, trackStatus = false): PreparedJob {
+    assertQueueName(queue);
+    if (typeof className !== 'string' || className === '') {
+      throw new InvalidJobDataError('class', 'the Resque class name must be a non-empty string');
+    }
+    const id = newJobId();
+    const payload = encodePayload(className, toJobJson(data), id, queueTimeNow());
+    return trackStatus ? { id, payload, statusKey: this.keys.jobStatus(id) } : { id, payload };
+  }
+
+  /** SADD queues + RPUSH (+ WAITING statuses) in one script call per 1000 jobs, pipelined. */
+  push(queue: string, jobs: readonly PreparedJob[]): Promise<void> {
+    assertQueueName(queue);
+    if (jobs.length === 0) return Promise.resolve();
+    return this.call('enqueue', true, async () => {
+      if (jobs.length <= BATCH) {
+        await enqueueJobs(this.redis, this.keys, queue, jobs);
+        return;
+      }
+      const calls: Promise<number>[] = [];
+      for (let first = 0; first < jobs.length; first += BATCH) {
+        calls.push(enqueueJobs(this.redis, this.keys, queue, jobs.slice(first, first + BATCH)));
+      }
+      await Promise.all(calls);
+    });
+  }
+
+  /** Enqueues one job; resolves with its id once Redis has stored it. */
+  async enqueue(queue: string, className: string, data: unknown, trackStatus = false): Promise<string> {
+    const job = this.prepare(queue, className, data, trackStatus);
+    await this.push(queue, [job]);
+    return job.id;
+  }
+
+  /** Enqueues many jobs of one class; every item is validated before anything is written. */
+  async enqueueBulk(queue: string, className: string, items: readonly unknown[], trackStatus = false): Promise<string[]> {
+    const jobs = items.map((data) => this.prepare(queue, className, data, trackStatus));
+    await this.push(queue, jobs);
+    return jobs.map((job) => job.id);
+  }
+
+  /** php-resque's status of a tracked job; null when untracked, expired or unknown. */
+  status(id: string, statusPrefix?: string): Promise<JobStatusRecord | null> {
+    return this.call('status', false, async () => parseStatus(await this.redis.get(this.keys.jobStatus(id, statusPrefix))));
+  }
+
+  queues(): Promise<string[]> {
+    return this.call('queues', false, async () => (await this.redis.smembers(this.keys.queues)).sort());
+  }
+
+  size(queue: string): Promise<number> {
+    return this.call('size', false, () => this.redis.llen(this.keys.queue(queue)));
+  }
+
+  sizes(): Promise<Record<string, number>> {
+    return this.call('sizes', false, async () => {
+      const queues = (await this.redis.smembers(this.keys.queues)).sort();
+      const lengths = await Promise.all(queues.map((q) => this.redis.llen(this.keys.queue(q))));
+      return Object.fromEntries(queues.map((q, i) => [q, lengths[i]]));
+    });
+  }
+
+  /** `count` jobs from position `start` (0 = next to run), without removing them. */
+  peek(queue: string, start = 0, count = 1): Promise<PeekedJob[]> {
+    return this.call('peek', false, async () => {
+      const raws = await this.redis.lrange(this.keys.queue(queue), start, start + count - 1);
+      return raws.map((raw) => {
+        const decoded = decodePayload(raw);
+        return { raw, payload: decoded.ok ? decoded.payload : null };
+      });
+    });
+  }
+
+  /** Failure records from `start`; a record that is not JSON is listed with `record: null` and its raw text. */
+  failed(start = 0, count = 100): Promise<FailedJob[]> {
+    return this.call('failed', false, async () => {
+      const raws = await this.redis.lrange(this.keys.failed, start, start + count - 1);
+      return raws.map((raw, i) => ({ index: start + i, raw, record: parseFailureRecord(raw) }));
+    });
+  }
+
+  failedCount(): Promise<number> {
+    return this.call('failedCount', false, () => this.redis.llen(this.keys.failed));
+  }
+
+  /**
+   * Ruby's `Failure.requeue`: marks the record `retried_at` (it stays in `failed`) and pushes the
+   * record's payload, byte for byte, back onto its queue. Like Ruby, it addresses the record by
+   * index, so a concurrent removal before it can shift the target.
+   */
+  retryFailed(index: number): Promise<void> {
+    return this.call('retryFailed', true, async () => {
+      const { raw, queue, payload } = await this.retryable(index);
+      const results = await this.redis
+        .multi()
+        .lset(this.keys.failed, index, withRetriedAt(raw, resqueTime(new Date())))
+        .sadd(this.keys.queues, queue)
+        .rpush(this.keys.queue(queue), payload)
+        .exec();
+      throwFirst(results, index);
+    });
+  }
+
+  /** Ruby's `Failure.remove`: LSET the record to "" then LREM one "", atomically. */
+  removeFailed(index: number): Promise<void> {
+    return this.call('removeFailed', true, async () => {
+      const results = await this.redis.multi().lset(this.keys.failed, index, '').lrem(this.keys.failed, 1, '').exec();
+      throwFirst(results, index);
+    });
+  }
+
+  /** Retries the record's job and removes the record, in one transaction. */
+  retryAndRemoveFailed(index: number): Promise<void> {
+    return this.call('retryAndRemoveFailed', true, async () => {
+      const { queue, payload } = await this.retryable(index);
+      const results = await this.redis
+        .multi()
+        .lset(this.keys.failed, index, '')
+        .lrem(this.keys.failed, 1, '')
+        .sadd(this.keys.queues, queue)
+        .rpush(this.keys.queue(queue), payload)
+        .exec();
+      throwFirst(results, index);
+    });
+  }
+
+  /** Deletes every failure record; resolves with how many there were. */
+  clearFailed(): Promise<number> {
+    return this.call('clearFailed', true, async () => {
+      const results = await this.redis.multi().llen(this.keys.failed).del(this.keys.failed).exec();
+      return Number(results?.[0]?.[1] ?? 0);
+    });
+  }
+
+  stats(): Promise<ResqueStats> {
+    return this.call('stats', false, async () => {
+      const [processed, failed, queues, workers] = await Promise.all([
+        this.redis.get(this.keys.statProcessed()),
+        this.redis.get(this.keys.statFailed()),
+        this.redis.smembers(this.keys.queues),
+        this.redis.smembers(this.keys.workers),
+      ]);
+      const [lengths, busy] = await Promise.all([
+        Promise.all(queues.map((q) => this.redis.llen(this.keys.queue(q)))),
+        Promise.all(workers.map((id) => this.redis.exists(this.keys.worker(id)))),
+      ]);
+      return {
+        processed: Number(processed ?? 0),
+        failed: Number(failed ?? 0),
+        queues: queues.length,
+        workers: workers.length,
+        working: busy.reduce((sum, n) => sum + n, 0),
+        pending: lengths.reduce((sum, n) => sum + n, 0),
+      };
+    });
+  }
+
+  /** Registered workers (`workers` set), sorted by id, with what each is running. */
+  workers(): Promise<WorkerInfo[]> {
+    return this.call('workers', false, async () => {
+      const [ids, heartbeats] = await Promise.all([
+        this.redis.smembers(this.keys.workers),
+        this.redis.hgetall(this.keys.heartbeats) as Promise<Record<string, string>>,
+      ]);
+      ids.sort();
+      const records = await Promise.all(
+        ids.map((id) => Promise.all([this.redis.get(this.keys.worker(id)), this.redis.get(this.keys.workerStarted(id))])),
+      );
+      return ids.map((id, i): WorkerInfo => {
+        const parts = parseWorkerId(id);
+        const job = parseWorkingOn(records[i][0]);
+        return {
+          id,
+          host: parts?.host ?? id,
+          pid: parts?.pid ?? 0,
+          queues: parts?.queues ?? [],
+          started: records[i][1],
+          heartbeat: heartbeats[id] ?? null,
+          ...(job ? { job } : {}),
+        };
+      });
+    });
+  }
+
+  private async retryable(index: number): Promise<{ raw: string; queue: string; payload: string }> {
+    const raw = await this.redis.lindex(this.keys.failed, index);
+    if (raw === null) throw new FailedJobNotFoundError(index);
+    const target = retryTarget(raw);
+    if ('problem' in target) throw new InvalidFailureRecordError(index, target.problem);
+    assertQueueName(target.queue);
+    return { raw, ...target };
+  }
+
+  /**
+   * Runs one operation against Redis within `enqueueTimeoutMs`. Commands go out only while the
+   * connection is ready; otherwise we wait for `ready` (shared by all waiting calls).
+   */
+  private async call<T>(operation: string, writes: boolean, run: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.enqueueTimeoutMs;
+    const startedAt = Date.now();
+    if (this.redis.status !== 'ready') await this.whenReady(operation, timeoutMs);
+    const left = Math.max(1, timeoutMs - (Date.now() - startedAt));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisUnavailableError(operation, timeoutMs, writes)), left);
+    });
+    try {
+      return await Promise.race([run(), expired]);
+    } catch (error) {
+      throw this.connectionError(error, operation, timeoutMs, writes);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private whenReady(operation: string, timeoutMs: number): Promise<void> {
+    const redis = this.redis;
+    if (redis.status === 'end') return Promise.reject(new RedisUnavailableError(operation, timeoutMs, false, true));
+    if (redis.status === 'wait') redis.connect().catch(() => undefined); // lazyConnect: start connecting
+    this.ready ??= new Promise<void>((resolve) => {
+      redis.once('ready', () => {
+        this.ready = undefined;
+        resolve();
+      });
+    });
+    const ready = this.ready;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RedisUnavailableError(operation, timeoutMs, false)), timeoutMs);
+      void ready.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Connection-level failures become RedisUnavailableError; Redis replies and our own errors pass through. */
+  private connectionError(error: unknown, operation: string, timeoutMs: number, writes: boolean): unknown {
+    if (!(error instanceof Error) || error instanceof ResqueError || error.name === 'ReplyError') return error;
+    if (this.redis.status === 'ready' && error.name !== 'MaxRetriesPerRequestError') return error;
+    return new RedisUnavailableError(operation, timeoutMs, writes, this.redis.status === 'end', { cause: error });
+  }
+}
+
+/** A MULTI reply: the first command error, mapped (LSET out of range = no such record). */
+function throwFirst(results: Array<[Error | null, unknown]> | null, index: number): void {
+  for (const [error] of results ?? []) {
+    if (!error) continue;
+    if (/index out of range|no such key/i.test(error.message)) throw new FailedJobNotFoundError(index);
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import { applyDecorators, Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { assertQueueName } from '../client/queue-name.js';
+import type { JobMetadata, JobOptions } from './job-options.interface.js';
+
+const JobMetadataDecorator = DiscoveryService.createDecorator<JobMetadata>();
+
+/**
+ * Marks a provider as the handler of one Resque class. The class must implement `ResqueJob`.
+ * The Resque class name is `options.name`, or the class's name read now, so a bundler that
+ * renames classes later cannot change the name on the wire.
+ *
+ * @example `@Job('mail')` or `@Job({ queue: 'mail', name: 'App\\Jobs\\SendMail', timeout: 30_000 })`
+ * @publicApi
+ */
+export const Job = Object.assign(
+  (queueOrOptions: string | JobOptions): ClassDecorator =>
+    (target) => {
+      const options: JobOptions = typeof queueOrOptions === 'string' ? { queue: queueOrOptions } : queueOrOptions;
+      assertQueueName(options.queue);
+      const metadata: JobMetadata = {
+        queue: options.queue,
+        name: options.name ?? target.name,
+        timeout: options.timeout ?? 0,
+        retryOnCrash: options.retryOnCrash ?? false,
+      };
+      applyDecorators(JobMetadataDecorator(metadata), Injectable())(target);
+    },
+  { KEY: JobMetadataDecorator.KEY },
+);
+
+/** The `@Job` metadata of a class, or undefined when it has none. */
+export function getJobMetadata(target: Function): JobMetadata | undefined {
+  return Reflect.getMetadata(Job.KEY, target) as JobMetadata | undefined;
+}

@@ -1,0 +1,61 @@
+// Public API. Nothing inside the library imports this file.
+export { ResqueModule, ResqueQueueModule } from './resque.module.js';
+export { RESQUE_MODULE_OPTIONS, RESQUE_REDIS, getQueueToken } from './resque.tokens.js';
+export type { ResqueModuleOptions } from './options/resque-options.js';
+export type { WorkerSettings } from './options/worker-settings.js';
+
+export { Job, getJobMetadata } from './decorators/job.decorator.js';
+export type { JobOptions, JobMetadata } from './decorators/job-options.interface.js';
+export type { ResqueJob, JobClass, JobData } from './decorators/resque-job.interface.js';
+export { InjectQueue } from './decorators/inject-queue.decorator.js';
+export { ResqueHook, type ResqueHookName } from './decorators/resque-hook.decorator.js';
+export type { JobContext } from './worker/job-context.js';
+
+export { JobRegistry, type RegisteredJob, type HookListeners } from './discovery/job.registry.js';
+export { JobRunner } from './discovery/job-runner.service.js';
+
+export { QueueService, type EnqueueOptions } from './client/queue.service.js';
+export { QueueHandle } from './client/queue-handle.js';
+export {
+  ResqueClient,
+  type ResqueClientOptions,
+  type PreparedJob,
+  type PeekedJob,
+  type ResqueStats,
+  type WorkerInfo,
+} from './client/resque-client.js';
+export type { FailedJob, WorkingOn } from './client/records.js';
+export type { EnqueueContext } from './client/enqueue-context.js';
+export { isValidQueueName } from './client/queue-name.js';
+
+export {
+  ResqueEvents,
+  type ResqueEvent,
+  type ResqueEventType,
+  type JobEnqueuedEvent,
+  type JobStartedEvent,
+  type JobCompletedEvent,
+  type JobFailedEvent,
+  type JobSkippedEvent,
+  type EnqueueCancelledEvent,
+} from './events/resque-events.js';
+
+export { ResqueError } from './errors/resque.error.js';
+export { DontPerformError } from './errors/dont-perform.error.js';
+export { DontCreateError } from './errors/dont-create.error.js';
+export { DuplicateJobClassError } from './errors/duplicate-job-class.error.js';
+export { UnknownJobClassError } from './errors/unknown-job-class.error.js';
+export { ScopedJobProviderError } from './errors/scoped-job-provider.error.js';
+export { NotAJobClassError } from './errors/not-a-job-class.error.js';
+export { InvalidQueueNameError } from './errors/invalid-queue-name.error.js';
+export { InvalidJobDataError } from './errors/invalid-job-data.error.js';
+export { InvalidSettingError } from './errors/invalid-setting.error.js';
+export { RedisUnavailableError } from './errors/redis-unavailable.error.js';
+export { FailedJobNotFoundError } from './errors/failed-job-not-found.error.js';
+export { InvalidFailureRecordError } from './errors/invalid-failure-record.error.js';
+
+export { ResqueKeys } from './protocol/keys.js';
+export { JobStatus, type JobStatusCode, type JobStatusRecord } from './protocol/status.js';
+export type { FailureRecord } from './protocol/failure.js';
+export type { JobPayload } from './protocol/payload.js';
+export type { ResqueConnection } from './redis/connection.js';

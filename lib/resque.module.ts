@@ -1,0 +1,51 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { createQueueProviders } from './client/queue-handle.providers.js';
+import { QueueService } from './client/queue.service.js';
+import { injectedQueueNames } from './decorators/inject-queue.decorator.js';
+import { JobRunner } from './discovery/job-runner.service.js';
+import { JobExplorer } from './discovery/job.explorer.js';
+import { JobRegistry } from './discovery/job.registry.js';
+import { ResqueEvents } from './events/resque-events.js';
+import { resqueRedisProvider } from './redis/redis-client.provider.js';
+import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './resque.module-definition.js';
+import { RESQUE_REDIS } from './resque.tokens.js';
+
+/** Queue handles for `ResqueModule.registerQueue`, outside ResqueModule so its providers are not duplicated. */
+@Module({})
+export class ResqueQueueModule {}
+
+/**
+ * `ResqueModule.forRoot({ connection, prefix, worker })` (or `forRootAsync`) once, global by default.
+ * Every queue named in an `@InjectQueue` gets its handle; `registerQueue` is the explicit fallback.
+ *
+ * @publicApi
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [resqueRedisProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents],
+  exports: [MODULE_OPTIONS_TOKEN, RESQUE_REDIS, QueueService, ResqueEvents, JobRegistry, JobRunner],
+})
+export class ResqueModule extends ConfigurableModuleClass {
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    return withQueueHandles(super.forRoot(options));
+  }
+
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withQueueHandles(super.forRootAsync(options));
+  }
+
+  static registerQueue(...names: string[]): DynamicModule {
+    const providers = createQueueProviders(names);
+    return { module: ResqueQueueModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
+
+function withQueueHandles(definition: DynamicModule): DynamicModule {
+  const providers = createQueueProviders(injectedQueueNames);
+  return {
+    ...definition,
+    providers: [...(definition.providers ?? []), ...providers],
+    exports: [...(definition.exports ?? []), ...providers.map((p) => p.provide)],
+  };
+}

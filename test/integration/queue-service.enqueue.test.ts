@@ -1,0 +1,157 @@
+import 'reflect-metadata';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import type { TestingModule } from '@nestjs/testing';
+import {
+  InvalidJobDataError,
+  InvalidQueueNameError,
+  Job,
+  JobStatus,
+  NotAJobClassError,
+  QueueService,
+  ResqueEvents,
+  type ResqueEvent,
+  type ResqueJob,
+  type ResqueKeys,
+} from '../../lib/index.js';
+import { RedisServer } from '../support/redis-server.js';
+import { bootResque } from '../support/resque-testing-module.js';
+
+interface Welcome {
+  readonly userId: number;
+  readonly email: string;
+}
+
+@Job('UserJobQueue')
+class UserJob implements ResqueJob<Welcome> {
+  perform(_data: Welcome): void {}
+}
+
+let server: RedisServer;
+let redis: Redis;
+let app: TestingModule;
+let keys: ResqueKeys;
+let queues: QueueService;
+
+before(async () => {
+  server = await RedisServer.start();
+  redis = new Redis(server.url);
+  ({ app, keys } = await bootResque(server, [UserJob]));
+  queues = app.get(QueueService);
+});
+after(async () => {
+  await app.close();
+  redis.disconnect();
+  await server.destroy();
+});
+
+test('enqueue writes php-resque\'s exact payload, SADDs the queue and writes no status by default', async () => {
+  const before = Date.now() / 1000;
+  const id = await queues.enqueue('UserJobQueue', 'UserJob', { user_id: 42, email: 'a/b@example.com' });
+  assert.ok(id);
+  assert.match(id, /^[0-9a-f]{32}$/);
+  const [raw] = await redis.lrange(keys.queue('UserJobQueue'), 0, -1);
+  const match = /^\{"class":"UserJob","args":\[\{"user_id":42,"email":"a\/b@example.com"\}\],"id":"([0-9a-f]{32})","queue_time":(\d+(\.\d+)?)\}$/.exec(raw);
+  assert.ok(match, raw);
+  assert.equal(match[1], id);
+  const queueTime = Number(match[2]);
+  assert.ok(queueTime >= before - 1 && queueTime <= Date.now() / 1000 + 1, `queue_time ${queueTime}`);
+  assert.deepEqual(await redis.smembers(keys.queues), ['UserJobQueue']);
+  assert.equal(await redis.exists(keys.jobStatus(id)), 0);
+  assert.equal(await queues.status(id), null);
+});
+
+test('a tracked job gets {"status":1,"updated":T,"started":T}', async () => {
+  const id = await queues.enqueue('tracked', 'UserJob', null, true);
+  assert.ok(id);
+  const raw = await redis.get(keys.jobStatus(id));
+  assert.match(raw ?? '', /^\{"status":1,"updated":(\d+),"started":\1\}$/);
+  const status = await queues.status(id);
+  assert.equal(status?.status, JobStatus.Waiting);
+  const [payload] = await redis.lrange(keys.queue('tracked'), 0, -1);
+  assert.match(payload, new RegExp(`^\\{"class":"UserJob","args":\\[null\\],"id":"${id}","queue_time":[\\d.]+\\}$`));
+});
+
+test('typed enqueue takes queue and class name from @Job and checks the data type', async () => {
+  const id = await queues.enqueue(UserJob, { userId: 7, email: 'x@y.z' }, { track: true });
+  assert.ok(id);
+  const [raw] = await redis.lrange(keys.queue('UserJobQueue'), -1, -1);
+  assert.equal(JSON.parse(raw).class, 'UserJob');
+  assert.deepEqual(JSON.parse(raw).args, [{ userId: 7, email: 'x@y.z' }]);
+  assert.equal((await queues.status(id))?.status, JobStatus.Waiting);
+  // Compile-time checks, never run: tsc fails this file if the typed form accepts wrong data.
+  const typeChecks = (): void => {
+    // @ts-expect-error userId must be a number
+    void queues.enqueue(UserJob, { userId: 'nope', email: '' });
+    // @ts-expect-error email is required
+    void queues.enqueue(UserJob, { userId: 1 });
+  };
+  void typeChecks;
+  class NotAJob implements ResqueJob<number> {
+    perform(_n: number): void {}
+  }
+  await assert.rejects(queues.enqueue(NotAJob, 1), NotAJobClassError);
+});
+
+test('data JSON would change is refused and nothing is written', async () => {
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  const refused: Array<[string, unknown]> = [
+    ['function', { f: () => 1 }],
+    ['bigint', { n: 10n }],
+    ['cycle', cyclic],
+    ['undefined', undefined],
+    ['undefined in array', [1, undefined]],
+    ['Date', { at: new Date() }],
+    ['NaN', { n: Number.NaN }],
+    ['Map', new Map()],
+  ];
+  for (const [what, data] of refused) {
+    await assert.rejects(queues.enqueue('refused', 'UserJob', data, true), InvalidJobDataError, what);
+  }
+  await assert.rejects(queues.enqueueBulk('refused', 'UserJob', [{ ok: 1 }, { bad: () => 1 }]), InvalidJobDataError);
+  await assert.rejects(queues.enqueue('bad queue', 'UserJob', {}), InvalidQueueNameError);
+  await assert.rejects(queues.enqueue('', 'UserJob', {}), InvalidQueueNameError);
+  assert.equal(await redis.llen(keys.queue('refused')), 0);
+  assert.equal(await redis.sismember(keys.queues, 'refused'), 0);
+  assert.deepEqual(await redis.keys(`${keys.key('job:')}*`).then((k) => k.filter((key) => key.includes('refused'))), []);
+});
+
+test('enqueueBulk stores every item in order, across script batches', async () => {
+  const items = Array.from({ length: 2500 }, (_, i) => ({ i }));
+  const ids = await queues.enqueueBulk('bulk', 'UserJob', items, true);
+  assert.equal(ids.length, 2500);
+  assert.equal(new Set(ids).size, 2500);
+  assert.equal(await redis.llen(keys.queue('bulk')), 2500);
+  const stored = await redis.lrange(keys.queue('bulk'), 0, -1);
+  stored.forEach((raw, i) => {
+    const payload = JSON.parse(raw);
+    assert.deepEqual(payload.args, [{ i }]);
+    assert.equal(payload.id, ids[i]);
+  });
+  assert.equal(await redis.exists(keys.jobStatus(ids[2499]!)), 1);
+});
+
+test('events$ emits job.enqueued with the id', async () => {
+  const seen: ResqueEvent[] = [];
+  const subscription = app.get(ResqueEvents).events$.subscribe((event) => seen.push(event));
+  try {
+    const id = await queues.enqueue('evented', 'UserJob', { n: 1 });
+    assert.deepEqual(seen, [{ type: 'job.enqueued', queue: 'evented', className: 'UserJob', id }]);
+  } finally {
+    subscription.unsubscribe();
+  }
+  assert.equal(app.get(ResqueEvents).observed, false);
+});
+
+test('readers: queues, size, sizes and peek', async () => {
+  assert.ok((await queues.queues()).includes('UserJobQueue'));
+  assert.equal(await queues.size('evented'), 1);
+  const sizes = await queues.sizes();
+  assert.equal(sizes.bulk, 2500);
+  const peeked = await queues.peek('bulk', 10, 2);
+  assert.deepEqual(peeked.map((p) => p.payload?.args), [[{ i: 10 }], [{ i: 11 }]]);
+  await redis.rpush(keys.queue('garbage'), 'not json');
+  assert.deepEqual(await queues.peek('garbage'), [{ raw: 'not json', payload: null }]);
+});

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const lib = fileURLToPath(new URL('../../lib/', import.meta.url));
+
+/** Every module specifier reachable from `entry` through relative imports (compiled JS). */
+function reachableImports(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const specifiers = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const [, spec] of source.matchAll(/(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g)) {
+      if (spec === undefined) continue;
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+      else specifiers.add(spec);
+    }
+  };
+  visit(resolve(lib, entry));
+  return specifiers;
+}
+
+for (const entry of ['client/resque-client.js', 'worker/job-context.js']) {
+  test(`${entry} reaches no @nestjs package, so benchmarks and the worker host can use it`, () => {
+    const specifiers = reachableImports(entry);
+    assert.deepEqual([...specifiers].filter((spec) => spec.startsWith('@nestjs/')), []);
+    // The scan does follow the graph: the client reaches protocol/payload.ts, which imports node:crypto.
+    if (entry.startsWith('client/')) assert.ok(specifiers.has('node:crypto'), [...specifiers].join());
+  });
+}
