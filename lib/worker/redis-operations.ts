@@ -13,6 +13,7 @@ import { failureRecordParts } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { finishArguments, type FinishedJob } from '../protocol/scripts/finish-jobs.js';
 import { finishScript, reserveScript } from '../protocol/scripts/lua.generated.js';
+import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { parseReserved, reserveArguments, type ReserveTarget, type ReservedJob } from '../protocol/scripts/reserve-jobs.js';
 import { JobStatus, statusJson } from '../protocol/status.js';
@@ -63,6 +64,9 @@ export class RedisWorkerOperations implements WorkerOperations {
       .sadd(this.keys.workers, this.workerId)
       .set(this.keys.workerStarted(this.workerId), isoTime(new Date()))
       .exec();
+    // In workers:alive before the first reservation: a worker whose host dies with it before the
+    // host's first heartbeat must still be found (at the next host's start, or as stale) and recovered.
+    await heartbeat(this.redis, this.keys, [this.workerId], Number.MAX_SAFE_INTEGER);
   }
 
   /** Removes every trace of the worker; only called when nothing is in flight. */
@@ -126,11 +130,11 @@ export class RedisWorkerOperations implements WorkerOperations {
       return sleep(seconds * 1000, abort);
     }
     if (this.watchers.length === 0) {
-      this.watchers = queues.map((queue) => ({
-        client: this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }),
-        id: undefined,
-        queue,
-      }));
+      this.watchers = queues.map((queue) => {
+        const client = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+        client.on('error', () => undefined); // it reconnects by itself; the main connection reports outages
+        return { client, id: undefined, queue };
+      });
     }
     const waits = this.watchers.map(async (watcher) => {
       watcher.id ??= Number(await watcher.client.client('ID'));

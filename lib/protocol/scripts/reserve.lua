@@ -10,7 +10,7 @@
   KEYS[4]     queues                      set of queue names, read when ARGV[4] is '*'
   KEYS[5..]   queue:<name> lists in priority order (unused when ARGV[4] is '*')
   ARGV[1]     most jobs to take
-  ARGV[2]     token of the first job taken; the next ones count up from it
+  ARGV[2]     token of the first job taken; the next ones count up from it, skipping tokens in use
   ARGV[3]     run_at JSON string, e.g. "2024-06-10T12:34:56Z" with its quotes
   ARGV[4]     '*' to take from every queue in `queues`, sorted by name; '' otherwise
   ARGV[5]     queue key prefix, e.g. "resque:queue:" (for '*')
@@ -47,9 +47,14 @@ for i, key in ipairs(keys) do
         redis.call('SET', workerRecord, '{"queue":' .. cjson.encode(names[i]) .. ',"run_at":' .. runAt ..
           ',"payload":' .. raw .. ',"worker":' .. workerName .. '}')
       end
+      -- A command resent after a lost connection arrives with the same tokens: never overwrite
+      -- an entry already in flight, take the next free token instead (the reply carries it).
       local token = tostring(nextToken)
+      while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
+        nextToken = nextToken + 1
+        token = tostring(nextToken)
+      end
       nextToken = nextToken + 1
-      redis.call('HSET', inflight, token, names[i] .. '\n' .. raw)
       taken[#taken + 1] = token
       taken[#taken + 1] = names[i]
       taken[#taken + 1] = raw

@@ -89,6 +89,14 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     const keys = new ResqueKeys(settings.prefix);
     // A worker must outlive Redis outages: its commands wait and retry instead of failing.
     const redis = appRedis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, ...message.redis });
+    let down = false;
+    redis.on('error', (error: Error) => {
+      if (!down) console.error(`[resque ${process.pid}] Redis unreachable (${error.message}); retrying`);
+      down = true;
+    });
+    redis.on('ready', () => {
+      down = false;
+    });
     const id = workerId(settings.queues);
     const ops = new RedisWorkerOperations({
       redis,
@@ -126,9 +134,11 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       maxJobs: message.maxJobs,
       interval: settings.interval,
       onError: (error) => console.error(`[resque ${process.pid}] Redis: ${error.message}`),
+      // Going busy is left to onStart, which names the first job; going idle resets the title.
       onIdle: (idle) => {
-        busy = !idle;
-        if (idle) setTitle(titles.waiting(settings.queues));
+        if (!idle) return;
+        busy = false;
+        setTitle(titles.waiting(settings.queues));
       },
     });
     if (drainRequested) loop.stop();

@@ -26,11 +26,17 @@ export function optionsFromUrl(url: string): RedisOptions {
 export async function connectHostRedis(options: RedisOptions, settingName: string, timeoutMs = 5_000): Promise<Redis> {
   const where = options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
   const probe = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  // Without a listener ioredis prints "[ioredis] Unhandled error event" and its stack to stderr;
+  // the socket's error (ECONNREFUSED...) is also the useful reason, connect() only says "Connection is closed."
+  let cause: Error | undefined;
+  probe.on('error', (error: Error) => {
+    cause ??= error;
+  });
   try {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new RedisUnreachableError(`cannot reach Redis at ${where} (${settingName}): ${(error as Error).message}`);
+    throw new RedisUnreachableError(`cannot reach Redis at ${where} (${settingName}): ${(cause ?? (error as Error)).message}`);
   } finally {
     probe.disconnect();
   }
