@@ -1,0 +1,93 @@
+/**
+ * End to end: what an operator sees of a real worker host: its process titles in `ps`, and the
+ * one-line errors and exit code 1 for settings it cannot use.
+ */
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { VERSION } from '../../lib/version.js';
+import { freePort, RedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/wait.js';
+import { E2eRedis } from './support/e2e-redis.js';
+import { groupAlive, Hosts, titleOf, type HostProcess } from './support/host-process.js';
+
+const TEST = { timeout: 30_000 };
+let server: RedisServer;
+let redis: Redis;
+const hosts = new Hosts();
+
+before(async () => {
+  server = await RedisServer.start();
+  redis = new Redis(server.url);
+});
+afterEach(() => hosts.killAll());
+after(async () => {
+  await hosts.killAll();
+  redis.disconnect();
+  await server.destroy();
+});
+
+const TITLE_HEAD = `resque-${VERSION}: `;
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function waitForTitle(pid: number, pattern: RegExp, host: HostProcess): Promise<string> {
+  return waitFor(() => {
+    const title = titleOf(pid);
+    return title !== undefined && pattern.test(title) ? title : undefined;
+  }, `title of ${pid} matching ${pattern} (now ${JSON.stringify(titleOf(pid))})\n${host.output()}`, 15_000, 20);
+}
+
+/** A host that must refuse to start: exit code 1, exactly one line on stderr, no process left behind. */
+async function assertRefused(host: HostProcess, setting: RegExp): Promise<string> {
+  const exit = await host.waitForExit(20_000);
+  assert.deepEqual(exit, { code: 1, signal: null }, host.output());
+  // Output may trail the exit event by a moment; the streams end right after it.
+  await waitFor(() => host.stderr.length > 0, 'stderr');
+  assert.equal(host.stderr.length, 1, `one line on stderr:\n${host.output()}`);
+  const [line] = host.stderr;
+  assert.match(line, setting);
+  await waitFor(() => !groupAlive(host.pid), 'no child left behind', 5_000);
+  return line;
+}
+
+describe('worker host: process titles', () => {
+  test('host and children show Resque-style titles; a working child shows its job', TEST, async () => {
+    const t = new E2eRedis(server, redis);
+    const host = hosts.start(t.env());
+    const [child] = await host.waitForChildren(1);
+
+    await waitForTitle(child, new RegExp(`^${escaped(TITLE_HEAD)}Waiting for e2e$`), host);
+    const hostTitle = await waitForTitle(host.pid, new RegExp(`^${escaped(TITLE_HEAD)}`), host);
+    assert.match(hostTitle, new RegExp(`^${escaped(TITLE_HEAD)}Forked ${child} at \\d+$`));
+
+    await t.push('SlowJob', { ms: 1500 });
+    await t.waitForStarted(1);
+    const processing = await waitForTitle(child, new RegExp(`^${escaped(TITLE_HEAD)}Processing e2e since (\\d+) \\[SlowJob\\]$`), host);
+    const since = Number(/since (\d+)/.exec(processing)![1]);
+    assert.ok(Math.abs(since - Date.now() / 1000) < 10, `since ${since} is about now`);
+
+    await t.waitForDone(1);
+    await waitForTitle(child, new RegExp(`^${escaped(TITLE_HEAD)}Waiting for e2e$`), host);
+  });
+});
+
+describe('worker host: bad settings', () => {
+  test('COUNT=abc: exit 1 and one line naming COUNT', TEST, async () => {
+    const t = new E2eRedis(server, redis);
+    const line = await assertRefused(hosts.start(t.env({ COUNT: 'abc' })), /COUNT/);
+    assert.match(line, /abc/);
+  });
+
+  test("QUEUE='': exit 1 and one line naming QUEUE", TEST, async () => {
+    const t = new E2eRedis(server, redis);
+    await assertRefused(hosts.start(t.env({ QUEUE: '' })), /QUEUE/);
+  });
+
+  test('REDIS_URL at a closed port: exit 1 and one line naming REDIS_URL', TEST, async () => {
+    const t = new E2eRedis(server, redis);
+    const port = await freePort();
+    // The host boots its first child (which reports the application's settings) before it resolves Redis.
+    const line = await assertRefused(hosts.start(t.env({ REDIS_URL: `redis://127.0.0.1:${port}` })), /REDIS_URL/);
+    assert.match(line, new RegExp(String(port)));
+  });
+});
