@@ -3,7 +3,7 @@
  * falls back to EVAL after NOSCRIPT (a restarted Redis has lost its script cache), also inside
  * pipelines. Names carry a hash of the source, so two library versions on one Redis never collide.
  */
-import type { Redis, ChainableCommander } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { EmbeddedScript } from '../protocol/scripts/lua.generated.js';
 
 type ScriptArgument = string | number;
@@ -29,12 +29,6 @@ export function runScript(
   args: readonly ScriptArgument[],
 ): Promise<unknown> {
   ensure(client, script);
-  const call = (client as unknown as Record<string, ScriptCall>)[script.name].bind(client);
-  return call(keys.length, ...keys, ...args);
-}
-
-/** Queues a script call on a pipeline, made after `defineScripts` defined the script on its client. */
-export function pipeScript(pipeline: ChainableCommander, script: EmbeddedScript, keys: readonly string[], args: readonly ScriptArgument[]): void {
-  const call = (pipeline as unknown as Record<string, (...a: ScriptArgument[]) => ChainableCommander>)[script.name];
-  call.call(pipeline, keys.length, ...keys, ...args);
+  const call = (client as unknown as Record<string, ScriptCall>)[script.name];
+  return call.call(client, keys.length, ...keys, ...args);
 }

@@ -6,8 +6,7 @@
 import { backtraceOf, failureRecordParts, payloadAsJsonString } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { decodePayload } from '../protocol/payload.js';
-import type { FinishedJob } from '../protocol/scripts/finish-jobs.js';
-import type { ReservedJob } from '../protocol/scripts/reserve-jobs.js';
+import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import type { JobContext } from './job-context.js';
 import type { Perform } from './worker-loop.js';
 

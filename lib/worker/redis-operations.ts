@@ -11,14 +11,11 @@
 import type { Redis } from 'ioredis';
 import { failureRecordParts } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
-import { finishArguments, type FinishedJob } from '../protocol/scripts/finish-jobs.js';
-import { finishScript, reserveScript } from '../protocol/scripts/lua.generated.js';
+import { JobExchange, type ExchangeTarget, type FinishedJob, type ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
-import { parseReserved, reserveArguments, type ReserveTarget, type ReservedJob } from '../protocol/scripts/reserve-jobs.js';
 import { JobStatus, statusJson } from '../protocol/status.js';
 import { isoTime } from '../protocol/time.js';
-import { defineScripts, pipeScript, runScript } from '../redis/scripts.js';
 import { quietly } from '../redis/connection.js';
 import type { WorkerOperations } from './worker-loop.js';
 
@@ -27,7 +24,7 @@ const MAX_WATCHED = 8;
 export interface RedisOperationsOptions {
   readonly redis: Redis;
   readonly keys: ResqueKeys;
-  readonly target: ReserveTarget;
+  readonly target: ExchangeTarget;
   readonly blocking: boolean;
   readonly maxCrashRequeues: number;
 }
@@ -38,11 +35,12 @@ export class RedisWorkerOperations implements WorkerOperations {
   private watchers: Array<{ client: Redis; id: number | undefined; queue: string }> = [];
   private readonly redis: Redis;
   private readonly keys: ResqueKeys;
+  private readonly jobs: JobExchange;
 
   constructor(private readonly options: RedisOperationsOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
-    defineScripts(this.redis, finishScript, reserveScript);
+    this.jobs = new JobExchange(this.redis, this.keys, options.target);
     let lost = false;
     this.redis.on('close', () => {
       lost = true;
@@ -74,28 +72,10 @@ export class RedisWorkerOperations implements WorkerOperations {
     await recoverWorker(this.redis, this.keys, this.workerId, [], { maxCrashRequeues: this.options.maxCrashRequeues, unregister: true });
   }
 
-  async exchange(done: readonly FinishedJob[], max: number): Promise<ReservedJob[]> {
+  exchange(done: readonly FinishedJob[], max: number): Promise<ReservedJob[]> {
     const first = this.nextToken;
-    if (max > 0) this.nextToken += max;
-    if (done.length === 0) {
-      const r = reserveArguments(this.keys, this.options.target, max, first);
-      return parseReserved(await runScript(this.redis, reserveScript, r.keys, r.args));
-    }
-    const f = finishArguments(this.keys, this.workerId, done);
-    if (max === 0) {
-      await runScript(this.redis, finishScript, f.keys, f.args);
-      return [];
-    }
-    const r = reserveArguments(this.keys, this.options.target, max, first);
-    const pipeline = this.redis.pipeline();
-    pipeScript(pipeline, finishScript, f.keys, f.args);
-    pipeScript(pipeline, reserveScript, r.keys, r.args);
-    const results = await pipeline.exec();
-    if (!results) throw new Error('Redis pipeline was discarded');
-    const [[finishError], [reserveError, reserved]] = results;
-    if (finishError) throw finishError;
-    if (reserveError) throw reserveError;
-    return parseReserved(reserved);
+    this.nextToken += max;
+    return this.jobs.exchange(done, max, first);
   }
 
   /** php-resque sets RUNNING from the worker; fire-and-forget, ordered before the job's finish on the same connection. */

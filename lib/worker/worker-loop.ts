@@ -13,8 +13,7 @@
  * If Redis is unreachable, the exchange is retried with backoff; acknowledgements are kept and
  * re-sent (finishing is idempotent: a job is counted only while still in flight).
  */
-import type { FinishedJob } from '../protocol/scripts/finish-jobs.js';
-import type { ReservedJob } from '../protocol/scripts/reserve-jobs.js';
+import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 
 export interface WorkerOperations {
   /** Acknowledges `done` and reserves up to `max` jobs (max may be 0), atomically per step, in one round trip. */
@@ -40,6 +39,8 @@ export interface WorkerLoopOptions {
   readonly onError?: (error: Error) => void;
   /** Called when the loop goes idle (true) or busy (false), for process titles. */
   readonly onIdle?: (idle: boolean) => void;
+  /** Called after jobs were acknowledged in Redis. */
+  readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -103,9 +104,11 @@ export class WorkerLoop {
       this.done = [];
       let jobs: ReservedJob[];
       try {
-        if (this.ops.takeReconnected()) await this.ops.reconcile(new Set(this.active));
+        // Known = running, plus finished but not yet acknowledged (they are still in flight in Redis).
+        if (this.ops.takeReconnected()) await this.ops.reconcile(new Set([...this.active, ...done.map((job) => job.token)]));
         jobs = await this.ops.exchange(done, free);
         this.failures = 0;
+        if (done.length > 0) this.options.onFinished?.(done);
       } catch (error) {
         this.done = done.concat(this.done);
         await this.backoff(error as Error);

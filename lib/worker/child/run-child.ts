@@ -9,15 +9,12 @@ import type { Type } from '@nestjs/common';
 import { JobRegistry } from '../../discovery/job.registry.js';
 import { JobRunner } from '../../discovery/job-runner.service.js';
 import type { ResqueModuleOptions } from '../../options/resque-options.js';
-import { ResqueKeys } from '../../protocol/keys.js';
-import { workerId, workerName } from '../../protocol/worker-id.js';
-import { portableOptions, quietly, type OwnedRedis } from '../../redis/connection.js';
+import { portableOptions, type OwnedRedis } from '../../redis/connection.js';
 import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
 import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } from '../ipc.js';
-import { createPerformer } from '../job-performer.js';
 import { setTitle, titles } from '../process-title.js';
-import { RedisWorkerOperations } from '../redis-operations.js';
-import { WorkerLoop } from '../worker-loop.js';
+import type { WorkerLoop } from '../worker-loop.js';
+import { createChildWorker } from './child-worker.js';
 
 export type AppModuleLoader = () => Type<unknown> | Promise<Type<unknown>>;
 
@@ -46,7 +43,6 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
 
   let loop: WorkerLoop | undefined;
   let drainRequested = false;
-  const timed = new Map<string, true>();
 
   process.on('message', (message: HostMessage) => {
     switch (message.type) {
@@ -85,67 +81,19 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   });
 
   async function start(message: StartMessage): Promise<void> {
-    const { settings } = message;
-    const keys = new ResqueKeys(settings.prefix);
-    // A worker must outlive Redis outages: its commands wait and retry instead of failing.
-    const redis = appRedis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, ...message.redis });
-    let down = false;
-    redis.on('error', (error: Error) => {
-      if (!down) console.error(`[resque ${process.pid}] Redis unreachable (${error.message}); retrying`);
-      down = true;
-    });
-    redis.on('ready', () => {
-      down = false;
-    });
-    const id = workerId(settings.queues);
-    const ops = new RedisWorkerOperations({
-      redis,
-      keys,
-      target: { workerId: id, workerName: workerName(), queues: settings.queues },
-      blocking: settings.blocking,
-      maxCrashRequeues: settings.maxCrashRequeues,
-    });
-    const policies = registry.policies();
-    const defaultTimeoutMs = settings.jobTimeout * 1000;
-    let busy = false;
-    const perform = createPerformer({
-      keys,
-      workerId: id,
-      run: (context) => runner.run(context),
-      markRunning: (statusKey) => ops.markRunning(statusKey),
-      onStart: (job, className) => {
-        if (!busy) {
-          busy = true;
-          setTitle(titles.processing(job.queue, className));
-        }
-        const timeoutMs = policies[className]?.timeoutMs || defaultTimeoutMs;
-        if (timeoutMs <= 0) return undefined;
-        timed.set(job.token, true);
-        send({ type: 'job-started', workerId: id, token: job.token, className, queue: job.queue, deadline: Date.now() + timeoutMs });
-        return () => {
-          timed.delete(job.token);
-          send({ type: 'job-finished', tokens: [job.token] });
-        };
-      },
-    });
-    await ops.register();
-    loop = new WorkerLoop(ops, perform, {
-      concurrency: settings.concurrency,
+    const worker = await createChildWorker({
+      appRedis,
+      redisOverrides: message.redis,
+      settings: message.settings,
       maxJobs: message.maxJobs,
-      interval: settings.interval,
-      onError: (error) => console.error(`[resque ${process.pid}] Redis: ${error.message}`),
-      // Going busy is left to onStart, which names the first job; going idle resets the title.
-      onIdle: (idle) => {
-        if (!idle) return;
-        busy = false;
-        setTitle(titles.waiting(settings.queues));
-      },
+      run: (context) => runner.run(context),
+      policies: registry.policies(),
+      onTimedJob: (job) => send({ type: 'job-started', ...job }),
+      onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
     });
+    loop = worker.loop;
     if (drainRequested) loop.stop();
-    await loop.run();
-    await ops.unregister();
-    await ops.close();
-    await quietly(redis);
+    await worker.run();
     await exitCleanly();
   }
 

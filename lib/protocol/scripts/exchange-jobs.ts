@@ -1,0 +1,100 @@
+/**
+ * The worker's one round trip: acknowledge finished jobs and reserve new ones (exchange.lua).
+ * The fixed part of the command (keys, queue names, worker name) is built once per worker;
+ * only what changes per call is computed per call, because this runs once per job at concurrency 1.
+ */
+import type { Redis } from 'ioredis';
+import { defineScripts, runScript } from '../../redis/scripts.js';
+import type { FailureRecordParts } from '../failure.js';
+import type { ResqueKeys } from '../keys.js';
+import { FINISHED_STATUS_TTL_SECONDS, JobStatus, statusJson } from '../status.js';
+import { isoTime } from '../time.js';
+import { exchangeScript } from './lua.generated.js';
+
+/** A job taken from a queue and recorded as in flight under `token` in the worker's in-flight hash. */
+export interface ReservedJob {
+  readonly token: string;
+  readonly queue: string;
+  /** The payload exactly as the producer wrote it. */
+  readonly raw: string;
+}
+
+export type FinishedJob =
+  | { readonly token: string; readonly statusKey?: string; readonly outcome: 'ok' }
+  /** With `literalPayload` (a JSON string) the record embeds it instead of the raw bytes. */
+  | { readonly token: string; readonly statusKey?: string; readonly outcome: 'fail'; readonly record: FailureRecordParts; readonly literalPayload?: string };
+
+export interface ExchangeTarget {
+  readonly workerId: string;
+  /** node-resque's `host:pid` name, stored in `worker:<id>`. */
+  readonly workerName: string;
+  /** Queue names in priority order, or `['*']` for every queue, alphabetically. */
+  readonly queues: readonly string[];
+}
+
+export class JobExchange {
+  private readonly keys: readonly string[];
+  private readonly fixedArgs: readonly string[];
+  private runAtSecond = -1;
+  private runAt = '';
+
+  constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
+    defineScripts(redis, exchangeScript);
+    const wildcard = target.queues.includes('*');
+    const queues = wildcard ? [] : target.queues;
+    const id = target.workerId;
+    this.keys = [
+      keys.inflight(id),
+      keys.worker(id),
+      keys.statProcessed(),
+      keys.statProcessed(id),
+      keys.statFailed(),
+      keys.statFailed(id),
+      keys.failed,
+      keys.pauseAllWorkers,
+      keys.queues,
+      ...queues.map((q) => keys.queue(q)),
+    ];
+    // ARGV[4..6], then ARGV[10..]: the parts that never change for this worker.
+    this.fixedArgs = [wildcard ? '*' : '', keys.queuePrefix, JSON.stringify(target.workerName)];
+    this.queueArgs = [String(queues.length), ...queues];
+  }
+
+  private readonly queueArgs: readonly string[];
+
+  /** Acknowledges `done`, then reserves up to `max` jobs with tokens from `firstToken`. */
+  async exchange(done: readonly FinishedJob[], max: number, firstToken: number): Promise<ReservedJob[]> {
+    const args: (string | number)[] = [max, firstToken, this.currentRunAt(), ...this.fixedArgs];
+    const tracked = done.some((job) => job.statusKey !== undefined);
+    if (tracked) {
+      const now = new Date();
+      args.push(statusJson(JobStatus.Complete, now), statusJson(JobStatus.Failed, now), FINISHED_STATUS_TTL_SECONDS);
+    } else {
+      args.push('', '', FINISHED_STATUS_TTL_SECONDS);
+    }
+    args.push(...this.queueArgs);
+    for (const job of done) {
+      if (job.outcome === 'ok') {
+        args.push(job.token, job.statusKey ?? '', 'ok', '', '');
+      } else if (job.literalPayload === undefined) {
+        args.push(job.token, job.statusKey ?? '', 'fail', job.record.head, job.record.tail);
+      } else {
+        args.push(job.token, job.statusKey ?? '', 'fail-literal', job.record.head + job.literalPayload, job.record.tail);
+      }
+    }
+    const flat = (await runScript(this.redis, exchangeScript, this.keys, args)) as string[];
+    const jobs: ReservedJob[] = [];
+    for (let i = 0; i < flat.length; i += 3) jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
+    return jobs;
+  }
+
+  /** run_at changes once a second; formatting a date per job would be wasted work. */
+  private currentRunAt(): string {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.runAtSecond) {
+      this.runAtSecond = second;
+      this.runAt = JSON.stringify(isoTime(new Date(second * 1000)));
+    }
+    return this.runAt;
+  }
+}

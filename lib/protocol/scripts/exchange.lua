@@ -1,0 +1,116 @@
+--[[
+  exchange: one round trip of a worker. First acknowledge the jobs it finished, then reserve up
+  to N new ones, highest-priority queue first, recording each as in flight in the same atomic
+  step, so a worker that dies after this call loses nothing: its jobs stay in its in-flight hash
+  until it finishes them or someone recovers them. Either part may be empty.
+
+  Acknowledging counts a job only while it is still in flight: if recovery already took it (the
+  worker was presumed dead), it is skipped, so no job is counted twice. `worker:<id>` (resque-web's
+  "working on" record) is written for the first job reserved, with the payload bytes unchanged,
+  and deleted once nothing is in flight.
+
+  KEYS[1]     inflight:<worker id>        hash token -> "<queue>\n<raw payload>"
+  KEYS[2]     worker:<worker id>          {"queue","run_at","payload","worker"} while busy
+  KEYS[3]     stat:processed              KEYS[4] stat:processed:<worker id>
+  KEYS[5]     stat:failed                 KEYS[6] stat:failed:<worker id>
+  KEYS[7]     failed                      list of failure records
+  KEYS[8]     pause-all-workers           Ruby's global pause switch: "true" reserves nothing
+  KEYS[9]     queues                      set of queue names, read when ARGV[4] is '*'
+  KEYS[10..]  queue:<name> lists in priority order (none when ARGV[4] is '*')
+  ARGV[1]     most jobs to reserve (0: acknowledge only)
+  ARGV[2]     token of the first job reserved; the next ones count up, skipping tokens in use
+              (a command resent after a lost connection arrives with the same tokens)
+  ARGV[3]     run_at JSON string, e.g. "2024-06-10T12:34:56Z" with its quotes
+  ARGV[4]     '*' to reserve from every queue in `queues`, sorted by name; '' otherwise
+  ARGV[5]     queue key prefix, e.g. "resque:queue:" (for '*')
+  ARGV[6]     worker name JSON string ("host:pid"), node-resque's field
+  ARGV[7]     COMPLETE status JSON        ARGV[8] FAILED status JSON
+  ARGV[9]     seconds a finished status lives (php-resque: 86400)
+  ARGV[10]    Q, the number of queue names that follow
+  ARGV[11..10+Q]  queue names, one per KEYS[10..]
+  then five values per finished job:
+              token
+              status key, or '' when the job is not tracked
+              outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail)
+              record head, record tail ('' for 'ok')
+
+  Returns a flat array: token, queue name, raw payload, for each job reserved (empty if none).
+]]
+local inflight, workerRecord = KEYS[1], KEYS[2]
+local processed, processedByWorker, failedCount, failedByWorker, failedList = KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local pauseAll, queuesSet = KEYS[8], KEYS[9]
+local wanted, nextToken, runAt, wildcard, queuePrefix, workerName =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local complete, failedStatus, ttl, queueCount = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+
+-- 1. acknowledge
+local done, failures = 0, 0
+for i = 11 + queueCount, #ARGV, 5 do
+  local token, statusKey, outcome, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local entry = redis.call('HGET', inflight, token)
+  if entry then
+    redis.call('HDEL', inflight, token)
+    done = done + 1
+    if outcome == 'ok' then
+      if statusKey ~= '' then redis.call('SET', statusKey, complete, 'XX', 'EX', ttl) end
+    else
+      failures = failures + 1
+      if outcome == 'fail' then
+        local raw = string.sub(entry, string.find(entry, '\n', 1, true) + 1)
+        redis.call('RPUSH', failedList, head .. raw .. tail)
+      else
+        redis.call('RPUSH', failedList, head .. tail)
+      end
+      if statusKey ~= '' then redis.call('SET', statusKey, failedStatus, 'XX', 'EX', ttl) end
+    end
+  end
+end
+if done > 0 then
+  redis.call('INCRBY', processed, done)
+  redis.call('INCRBY', processedByWorker, done)
+end
+if failures > 0 then
+  redis.call('INCRBY', failedCount, failures)
+  redis.call('INCRBY', failedByWorker, failures)
+end
+
+-- 2. reserve
+local taken = {}
+if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
+  local names, keys = {}, {}
+  if wildcard == '*' then
+    names = redis.call('SMEMBERS', queuesSet)
+    table.sort(names)
+    for i, name in ipairs(names) do keys[i] = queuePrefix .. name end
+  else
+    for i = 1, queueCount do
+      keys[i] = KEYS[9 + i]
+      names[i] = ARGV[10 + i]
+    end
+  end
+  for i, key in ipairs(keys) do
+    if wanted <= 0 then break end
+    local jobs = redis.call('LPOP', key, wanted)
+    if jobs then
+      for _, raw in ipairs(jobs) do
+        if #taken == 0 then
+          redis.call('SET', workerRecord, '{"queue":' .. cjson.encode(names[i]) .. ',"run_at":' .. runAt ..
+            ',"payload":' .. raw .. ',"worker":' .. workerName .. '}')
+        end
+        local token = tostring(nextToken)
+        while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
+          nextToken = nextToken + 1
+          token = tostring(nextToken)
+        end
+        nextToken = nextToken + 1
+        taken[#taken + 1] = token
+        taken[#taken + 1] = names[i]
+        taken[#taken + 1] = raw
+      end
+      wanted = wanted - #jobs
+    end
+  end
+end
+
+if #taken == 0 and done > 0 and redis.call('HLEN', inflight) == 0 then redis.call('DEL', workerRecord) end
+return taken

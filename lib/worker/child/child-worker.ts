@@ -1,0 +1,104 @@
+/**
+ * Assembles one worker of a child process: its own Redis connection (which waits out outages),
+ * the Redis operations, the performer around the application's JobRunner, and the loop.
+ * run-child.ts drives it over IPC; the benchmark drives the very same assembly.
+ */
+import type { Redis, RedisOptions } from 'ioredis';
+import type { WorkerSettings } from '../../options/worker-settings.js';
+import { ResqueKeys } from '../../protocol/keys.js';
+import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
+import { workerId, workerName } from '../../protocol/worker-id.js';
+import { quietly } from '../../redis/connection.js';
+import type { JobPolicy } from '../ipc.js';
+import type { JobContext } from '../job-context.js';
+import { createPerformer } from '../job-performer.js';
+import { setTitle, titles } from '../process-title.js';
+import { RedisWorkerOperations } from '../redis-operations.js';
+import { WorkerLoop } from '../worker-loop.js';
+
+export interface ChildWorkerOptions {
+  /** The application's client; the worker duplicates it with worker-friendly retry settings. */
+  readonly appRedis: Redis;
+  readonly redisOverrides?: RedisOptions;
+  readonly settings: WorkerSettings;
+  readonly maxJobs: number;
+  readonly run: (context: JobContext) => Promise<unknown>;
+  readonly policies: Readonly<Record<string, JobPolicy>>;
+  /** A job with a timeout started: the host must learn its deadline. */
+  readonly onTimedJob?: (job: { workerId: string; token: string; className: string; queue: string; deadline: number }) => void;
+  readonly onTimedJobEnd?: (token: string) => void;
+  /** Jobs acknowledged in Redis (the benchmark counts completions here). */
+  readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
+}
+
+export interface ChildWorker {
+  readonly workerId: string;
+  readonly loop: WorkerLoop;
+  /** Runs until stopped or the quota is reached, then unregisters and closes its connections. */
+  run(): Promise<void>;
+}
+
+export async function createChildWorker(options: ChildWorkerOptions): Promise<ChildWorker> {
+  const { settings, policies } = options;
+  const keys = new ResqueKeys(settings.prefix);
+  // A worker must outlive Redis outages: its commands wait and retry instead of failing.
+  const redis = options.appRedis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, ...options.redisOverrides });
+  let down = false;
+  redis.on('error', (error: Error) => {
+    if (!down) console.error(`[resque ${process.pid}] Redis unreachable (${error.message}); retrying`);
+    down = true;
+  });
+  redis.on('ready', () => {
+    down = false;
+  });
+  const id = workerId(settings.queues);
+  const ops = new RedisWorkerOperations({
+    redis,
+    keys,
+    target: { workerId: id, workerName: workerName(), queues: settings.queues },
+    blocking: settings.blocking,
+    maxCrashRequeues: settings.maxCrashRequeues,
+  });
+  const defaultTimeoutMs = settings.jobTimeout * 1000;
+  let busy = false;
+  const perform = createPerformer({
+    keys,
+    workerId: id,
+    run: options.run,
+    markRunning: (statusKey) => ops.markRunning(statusKey),
+    onStart: (job, className) => {
+      if (!busy) {
+        busy = true;
+        setTitle(titles.processing(job.queue, className));
+      }
+      const timeoutMs = policies[className]?.timeoutMs || defaultTimeoutMs;
+      if (timeoutMs <= 0 || !options.onTimedJob) return undefined;
+      options.onTimedJob({ workerId: id, token: job.token, className, queue: job.queue, deadline: Date.now() + timeoutMs });
+      return () => options.onTimedJobEnd?.(job.token);
+    },
+  });
+  await ops.register();
+  const loop = new WorkerLoop(ops, perform, {
+    concurrency: settings.concurrency,
+    maxJobs: options.maxJobs,
+    interval: settings.interval,
+    onError: (error) => console.error(`[resque ${process.pid}] Redis: ${error.message}`),
+    // Going busy is left to onStart, which names the first job; going idle resets the title.
+    onIdle: (idle) => {
+      if (!idle) return;
+      busy = false;
+      setTitle(titles.waiting(settings.queues));
+    },
+    onFinished: options.onFinished,
+  });
+  return {
+    workerId: id,
+    loop,
+    async run() {
+      await loop.run();
+      await ops.unregister();
+      await ops.close();
+      await quietly(redis);
+    },
+  };
+}
