@@ -71,6 +71,8 @@ export class ResqueClient {
   readonly keys: ResqueKeys;
   readonly enqueueTimeoutMs: number;
   private ready?: Promise<void>;
+  /** One sweeping timer for every call's deadline, instead of a timer per enqueue. */
+  private readonly deadlines = new Deadlines();
 
   constructor(options: ResqueClientOptions) {
     this.redis = options.redis;
@@ -280,17 +282,10 @@ export class ResqueClient {
     const timeoutMs = this.enqueueTimeoutMs;
     const startedAt = Date.now();
     if (this.redis.status !== 'ready') await this.whenReady(operation, timeoutMs);
-    const left = Math.max(1, timeoutMs - (Date.now() - startedAt));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisUnavailableError(operation, timeoutMs, writes)), left);
-    });
     try {
-      return await Promise.race([run(), expired]);
+      return await this.deadlines.within(run(), startedAt + timeoutMs, () => new RedisUnavailableError(operation, timeoutMs, writes));
     } catch (error) {
       throw this.connectionError(error, operation, timeoutMs, writes);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -328,5 +323,46 @@ function throwFirst(results: Array<[Error | null, unknown]> | null, index: numbe
     if (!error) continue;
     if (/index out of range|no such key/i.test(error.message)) throw new FailedJobNotFoundError(index);
     throw error;
+  }
+}
+
+/**
+ * Deadlines for many short operations with one timer: an operation still pending at its deadline
+ * is rejected. Registering is a Set insertion, so the hot path (enqueue) pays no setTimeout.
+ */
+class Deadlines {
+  private readonly pending = new Set<{ deadline: number; expire: () => void }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  within<T>(work: Promise<T>, deadline: number, error: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry = { deadline, expire: () => reject(error()) };
+      this.pending.add(entry);
+      this.timer ??= setInterval(() => this.sweep(), 25).unref();
+      work.then(
+        (value) => {
+          this.pending.delete(entry);
+          resolve(value);
+        },
+        (reason: unknown) => {
+          this.pending.delete(entry);
+          reject(reason);
+        },
+      );
+    });
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const entry of this.pending) {
+      if (entry.deadline <= now) {
+        this.pending.delete(entry);
+        entry.expire();
+      }
+    }
+    if (this.pending.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
   }
 }

@@ -22,7 +22,7 @@ export async function enqueueJobs(redis: Redis, keys: ResqueKeys, queue: string,
     redis,
     enqueueScript,
     [keys.queues, keys.queue(queue), ...statusKeys],
-    [queue, statusJson(JobStatus.Waiting, new Date(), true), ...payloads],
+    [queue, statusKeys.length > 0 ? statusJson(JobStatus.Waiting, new Date(), true) : '', ...payloads],
   );
   return Number(length);
 }
