@@ -40,6 +40,8 @@ export interface WorkerPlan {
   processes: number;
   /** passed verbatim to every child as WorkerConfig.options */
   options: Record<string, unknown>;
+  /** Node flags of the worker processes (default none), e.g. the flags a library's own host uses */
+  execArgv?: string[];
 }
 
 export interface ProcessResult {

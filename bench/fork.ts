@@ -43,7 +43,7 @@ class Group {
       const proc = fork(plan.entry, [], {
         env: { ...process.env, BENCH_WORKER: JSON.stringify(cfg) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        execArgv: [],
+        execArgv: plan.execArgv ?? [],
         serialization: 'advanced',
       });
       let onReady!: () => void, onStarted!: () => void, onResult!: (r: WorkerResult) => void;

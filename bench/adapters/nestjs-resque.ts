@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ResqueClient } from '../../lib/client/resque-client.js';
 import { ResqueKeys } from '../../lib/protocol/keys.js';
+import { childExecArgv } from '../../lib/worker/host/child-exec-argv.js';
 import {
   type BenchContext,
   type JobPayload,
@@ -21,6 +22,8 @@ function plan(processes: number, concurrency: number): WorkerPlan {
     entry: ENTRY,
     processes,
     options: { concurrency },
+    // What the forked host gives its children by default (lib/worker/host/child-exec-argv.ts).
+    execArgv: childExecArgv([]),
   };
 }
 

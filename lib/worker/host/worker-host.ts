@@ -30,6 +30,7 @@ import type { RunWorkerOptions } from '../run-worker.js';
 import { connectHostRedis, optionsFromUrl, RedisUnreachableError } from './host-redis.js';
 import { recoverJobs } from './recover-jobs.js';
 import { WorkerChild } from './worker-child.js';
+import { childExecArgv } from './child-exec-argv.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
@@ -61,7 +62,7 @@ export class WorkerHost {
   private readonly policies: Record<string, JobPolicy> = {};
   private readonly recoveries = new Set<Promise<unknown>>();
   private readonly entry = process.argv[1];
-  private readonly execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
+  private readonly execArgv = childExecArgv(process.execArgv);
   private bootFailures = 0;
   private timers: NodeJS.Timeout[] = [];
   private fillTimer: NodeJS.Timeout | undefined;
