@@ -24,11 +24,13 @@ export interface FailureRecordParts {
 }
 
 export function failureRecordParts(details: FailureDetails, failedAt = new Date()): FailureRecordParts {
+  // Errors come from user code: a non-string name or message must still give a valid record.
+  const text = (value: unknown) => JSON.stringify(typeof value === 'string' ? value : String(value));
   return {
     head: `{"failed_at":${JSON.stringify(resqueTime(failedAt))},"payload":`,
     tail:
-      `,"exception":${JSON.stringify(details.exception)},"error":${JSON.stringify(details.error)}` +
-      `,"backtrace":${JSON.stringify(details.backtrace)},"worker":${JSON.stringify(details.worker)}` +
+      `,"exception":${text(details.exception)},"error":${text(details.error)}` +
+      `,"backtrace":${JSON.stringify(details.backtrace.map(String))},"worker":${JSON.stringify(details.worker)}` +
       `,"queue":${JSON.stringify(details.queue)}}`,
   };
 }

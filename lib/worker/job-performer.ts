@@ -50,15 +50,25 @@ export function createPerformer(options: PerformerOptions): Perform {
         args: payload.args,
         data: payload.args[0],
         raw: job.raw,
+        queueTime: payload.queueTime,
         workerId,
       });
       return { token: job.token, statusKey, outcome: 'ok' };
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      const message = error instanceof Error ? error.message : String(error);
+      const name = error instanceof Error && typeof error.name === 'string' ? error.name : 'Error';
+      const message = error instanceof Error ? String(error.message) : safeString(error);
       return failed(job, name, message, backtraceOf(error), statusKey);
     } finally {
       ended?.();
     }
   };
+}
+
+/** String(x) throws for some values (a null-prototype object); a failure reason must never throw. */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -94,8 +94,12 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
     if jobs then
       for _, raw in ipairs(jobs) do
         if #taken == 0 then
+          -- The payload goes in byte for byte; one that is not JSON goes in as a JSON string,
+          -- so resque-web can still read the record (the worker will fail that job with a reason).
+          local payload = raw
+          if not pcall(cjson.decode, raw) then payload = cjson.encode(raw) end
           redis.call('SET', workerRecord, '{"queue":' .. cjson.encode(names[i]) .. ',"run_at":' .. runAt ..
-            ',"payload":' .. raw .. ',"worker":' .. workerName .. '}')
+            ',"payload":' .. payload .. ',"worker":' .. workerName .. '}')
         end
         local token = tostring(nextToken)
         while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
