@@ -15,6 +15,7 @@ import { percentile, summarize, type Summary } from './stats.js';
 import { BullmqAdapter } from './adapters/bullmq.js';
 import { NodeResqueAdapter } from './adapters/node-resque.js';
 import { NestjsResqueAdapter } from './adapters/nestjs-resque.js';
+import { hostModes } from './host-modes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // dist/bench/run.js -> project root
 
@@ -38,9 +39,9 @@ const SWEEP = process.env.BENCH_SWEEP !== '0';
 const SWEEP_JOBS = envInt('BENCH_SWEEP_JOBS', JOBS);
 const SWEEP_PASSES = envInt('BENCH_SWEEP_PASSES', 2);
 const ONLY = envList('BENCH_ONLY');
-const WORKLOADS = new Set(envList('BENCH_WORKLOADS') ?? ['enqueue', 'process', 'latency']);
+const WORKLOADS = new Set(envList('BENCH_WORKLOADS') ?? ['enqueue', 'process', 'latency', 'host']);
 for (const w of WORKLOADS) {
-  if (!['enqueue', 'process', 'latency'].includes(w)) throw new Error(`unknown workload in BENCH_WORKLOADS: ${w}`);
+  if (!['enqueue', 'process', 'latency', 'host'].includes(w)) throw new Error(`unknown workload in BENCH_WORKLOADS: ${w}`);
 }
 const QUEUE = 'bench';
 const LOAD_AT_START = os.loadavg()[0]!;
@@ -393,7 +394,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const md = report(startedAt);
+  let md = report(startedAt);
+  if (WORKLOADS.has('host') && active().some((a) => a.name === 'nestjs-resque')) {
+    log('--- nestjs-resque forked host (RSS, fork-per-job mode)');
+    md += '\n\n' + (await hostModes(JOBS, (line) => log(line)));
+  }
   console.log(md);
   if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, md + '\n');
   if (process.env.BENCH_JSON) {
