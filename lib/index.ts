@@ -24,7 +24,7 @@ export {
   type ResqueStats,
   type WorkerInfo,
 } from './client/resque-client.js';
-export type { FailedJob, WorkingOn } from './client/records.js';
+export type { FailedJob, WorkingOn } from './protocol/records.js';
 export type { EnqueueContext } from './client/enqueue-context.js';
 export { isValidQueueName } from './client/queue-name.js';
 

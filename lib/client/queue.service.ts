@@ -17,7 +17,7 @@ import { close, type OwnedRedis } from '../redis/connection.js';
 import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
 import { RESQUE_REDIS } from '../resque.tokens.js';
 import type { EnqueueContext } from './enqueue-context.js';
-import type { FailedJob } from './records.js';
+import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
 
 export interface EnqueueOptions {

@@ -20,7 +20,7 @@ import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
 import { resqueTime } from '../protocol/time.js';
 import { parseWorkerId } from '../protocol/worker-id.js';
 import { assertQueueName } from './queue-name.js';
-import { parseFailureRecord, parseWorkingOn, retryTarget, withRetriedAt, type FailedJob, type WorkingOn } from './records.js';
+import { parseFailureRecord, parseWorkingOn, retryTarget, withRetriedAt, type FailedJob, type WorkingOn } from '../protocol/records.js';
 
 export interface ResqueClientOptions {
   readonly redis: Redis;

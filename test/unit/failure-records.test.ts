@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFailureRecord, parseWorkingOn, retryTarget, topLevelValueSpan, withRetriedAt } from '../../lib/client/records.js';
+import { parseFailureRecord, parseWorkingOn, retryTarget, topLevelValueSpan, withRetriedAt } from '../../lib/protocol/records.js';
 
 // A PHP record: `\/` escapes and an integer beyond 2^53 that JSON.parse would round.
 const php =

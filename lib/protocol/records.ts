@@ -3,9 +3,8 @@
  * (`worker:<id>`). They edit records as text, so bytes we do not touch stay as the writer wrote
  * them (PHP's `\/`, integers beyond 2^53, `[]` vs `{}`).
  *
- * These belong with protocol/failure.ts; they live here until the protocol owner moves them.
  */
-import type { FailureRecord } from '../protocol/failure.js';
+import type { FailureRecord } from './failure.js';
 
 /** A failure record as listed: `record` is null when the stored text is not a JSON object. */
 export interface FailedJob {
