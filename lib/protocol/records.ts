@@ -2,7 +2,6 @@
  * Readers for records other Resques write: failure records (`failed`) and "working on" records
  * (`worker:<id>`). They edit records as text, so bytes we do not touch stay as the writer wrote
  * them (PHP's `\/`, integers beyond 2^53, `[]` vs `{}`).
- *
  */
 import type { FailureRecord } from './failure.js';
 

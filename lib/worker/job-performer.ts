@@ -55,9 +55,8 @@ export function createPerformer(options: PerformerOptions): Perform {
       });
       return { token: job.token, statusKey, outcome: 'ok' };
     } catch (error) {
-      const name = error instanceof Error && typeof error.name === 'string' ? error.name : 'Error';
-      const message = error instanceof Error ? String(error.message) : safeString(error);
-      return failed(job, name, message, backtraceOf(error), statusKey);
+      const { name, message, backtrace } = describeError(error);
+      return failed(job, name, message, backtrace, statusKey);
     } finally {
       ended?.();
     }
@@ -70,5 +69,24 @@ function safeString(value: unknown): string {
     return String(value);
   } catch {
     return Object.prototype.toString.call(value);
+  }
+}
+
+/** A thrown value as strings. User code can throw anything (throwing getters, revoked proxies): never throws. */
+function describeError(error: unknown): { name: string; message: string; backtrace: string[] } {
+  try {
+    if (error instanceof Error) {
+      const name = typeof error.name === 'string' && error.name !== '' ? error.name : 'Error';
+      let backtrace: string[] = [];
+      try {
+        backtrace = backtraceOf(error);
+      } catch {
+        // a stack getter that throws: no backtrace
+      }
+      return { name, message: safeString(error.message), backtrace };
+    }
+    return { name: 'Error', message: safeString(error), backtrace: [] };
+  } catch {
+    return { name: 'Error', message: 'the job threw a value that cannot be inspected', backtrace: [] };
   }
 }

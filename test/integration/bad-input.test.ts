@@ -181,21 +181,17 @@ describe('the worker over a few hundred bad and good entries', () => {
     assert.equal(await client.failedCount(), 1);
   });
 
-  test('worker:<id> stays valid JSON while a non-JSON payload is the first of a batch', async () => {
+  /** Pushes `bad` then a job that blocks, so worker:<id> keeps the bad payload's record; returns that record. */
+  async function workerRecordWhileFirstIs(bad: string): Promise<string> {
     const keys = new ResqueKeys(uniquePrefix('bad'));
-    await redis.rpush(keys.queue('bad'), '{"class":"Known","args":[1', '{"class":"Slow","args":[]}');
+    await redis.rpush(keys.queue('bad'), bad, '{"class":"Slow","args":[]}');
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
     let slowRunning = false;
     const worker = new InProcessWorker({
-      server,
-      db: 0,
-      keys,
-      queues: ['bad'],
-      concurrency: 2,
-      maxJobs: 2,
+      server, db: 0, keys, queues: ['bad'], concurrency: 2, maxJobs: 2,
       run: async () => {
         slowRunning = true;
         await gate;
@@ -207,14 +203,37 @@ describe('the worker over a few hundred bad and good entries', () => {
       await waitFor(async () => (await redis.llen(keys.failed)) === 1, 'the bad payload is failed');
       const record = await redis.get(keys.worker(worker.id));
       assert.ok(record !== null, 'worker:<id> is set while a job runs');
-      // resque-web (Resque.decode) and node-resque (allWorkingOn: JSON.parse) both parse it.
-      assert.doesNotThrow(() => JSON.parse(record), `worker:<id> = ${record}`);
+      return record;
     } finally {
       release();
       await done;
       await worker.close();
     }
+  }
+
+  // resque-web (Resque.decode) and node-resque (allWorkingOn: JSON.parse) both parse worker:<id>.
+  test('worker:<id> stays valid JSON while a truncated payload is the first of a batch', async () => {
+    const record = await workerRecordWhileFirstIs('{"class":"Known","args":[1');
+    assert.doesNotThrow(() => JSON.parse(record), `worker:<id> = ${record}`);
   });
+
+  // Redis' cjson accepts what JSON.parse and Ruby's JSON refuse: NaN/Infinity (Python's json.dumps
+  // writes them by default), hex and leading-zero numbers, raw control characters inside strings.
+  const laxJson: Array<[string, string]> = [
+    ['NaN (Python json.dumps)', '{"class":"Known","args":[NaN]}'],
+    ['Infinity (Python json.dumps)', '{"class":"Known","args":[{"x":Infinity}]}'],
+    ['hex number', '{"class":"Known","args":[0x10]}'],
+    ['leading zero', '{"class":"Known","args":[007]}'],
+    ['raw newline in a string', '{"class":"Known","args":["a\nb"]}'],
+    ['raw U+0001 in a string', '{"class":"Known","args":["a\u0001b"]}'],
+  ];
+  for (const [label, bad] of laxJson) {
+    test(`worker:<id> stays valid JSON when the first payload is lax JSON: ${label}`, async () => {
+      assert.throws(() => JSON.parse(bad), SyntaxError, 'the case is not JSON to JSON.parse');
+      const record = await workerRecordWhileFirstIs(bad);
+      assert.doesNotThrow(() => JSON.parse(record), `worker:<id> = ${record}`);
+    });
+  }
 });
 
 describe('jobs that throw odd values still become valid failure records', () => {
@@ -278,6 +297,30 @@ describe('jobs that throw odd values still become valid failure records', () => 
     const finished = await perform({ token: '1', queue: 'bad', raw: '{"class":"Odd","args":[]}' });
     assert.equal(finished.outcome, 'fail');
   });
+
+  // A rejected perform is never acknowledged: WorkerLoop.start has no .catch, so the job stays
+  // "active" for ever (stop() never resolves) and the rejection is unhandled (Node 20 exits).
+  const undescribable: Array<[string, () => unknown]> = [
+    ['an Error whose message is a null-prototype object', oddError((e) => Object.assign(e, { message: Object.create(null) }))],
+    ['an Error whose name getter throws', oddError((e) => Object.defineProperty(e, 'name', { get: () => { throw new Error('name'); } }))],
+    ['an Error whose stack getter throws', oddError((e) => Object.defineProperty(e, 'stack', { get: () => { throw new Error('stack'); } }))],
+    ['a revoked Proxy', () => { const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy; }],
+  ];
+  for (const [label, make] of undescribable) {
+    test(`the performer never rejects: ${label}`, async () => {
+      const perform = createPerformer({
+        keys: new ResqueKeys(),
+        workerId: 'h:1:bad',
+        markRunning: () => undefined,
+        run: async () => {
+          throw make();
+        },
+      });
+      const finished = await perform({ token: '1', queue: 'bad', raw: '{"class":"Odd","args":[]}' });
+      assert.equal(finished.outcome, 'fail');
+      if (finished.outcome === 'fail') assert.doesNotThrow(() => JSON.parse(`${finished.record.head}{}${finished.record.tail}`));
+    });
+  }
 });
 
 describe('enqueue refuses data that would not survive JSON, and writes nothing', () => {

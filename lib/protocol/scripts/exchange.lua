@@ -36,6 +36,20 @@
 
   Returns a flat array: token, queue name, raw payload, for each job reserved (empty if none).
 ]]
+
+-- cjson is laxer than JSON.parse and Ruby's JSON: it takes NaN, Infinity, hex and leading-zero
+-- numbers, and raw control characters inside strings. Refuse those (restoring cjson's setting,
+-- which is shared by every script on this Redis). Raw tab/CR/LF are refused too, so a pretty-printed
+-- payload is shown as a JSON string: still valid, just not byte for byte.
+local function strictJson(raw)
+  if string.find(raw, '[%z\1-\31]') then return false end
+  local lax = cjson.decode_invalid_numbers()
+  cjson.decode_invalid_numbers(false)
+  local ok = pcall(cjson.decode, raw)
+  cjson.decode_invalid_numbers(lax)
+  return ok
+end
+
 local inflight, workerRecord = KEYS[1], KEYS[2]
 local processed, processedByWorker, failedCount, failedByWorker, failedList = KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local pauseAll, queuesSet = KEYS[8], KEYS[9]
@@ -97,7 +111,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
           -- The payload goes in byte for byte; one that is not JSON goes in as a JSON string,
           -- so resque-web can still read the record (the worker will fail that job with a reason).
           local payload = raw
-          if not pcall(cjson.decode, raw) then payload = cjson.encode(raw) end
+          if not strictJson(raw) then payload = cjson.encode(raw) end
           redis.call('SET', workerRecord, '{"queue":' .. cjson.encode(names[i]) .. ',"run_at":' .. runAt ..
             ',"payload":' .. payload .. ',"worker":' .. workerName .. '}')
         end

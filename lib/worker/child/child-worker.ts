@@ -71,6 +71,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
         busy = true;
         setTitle(titles.processing(job.queue, className));
       }
+      if (settings.verbose) console.log(`[resque ${process.pid}] ${job.queue}: ${className} started`);
       const timeoutMs = policies[className]?.timeoutMs || defaultTimeoutMs;
       if (timeoutMs <= 0 || !options.onTimedJob) return undefined;
       options.onTimedJob({ workerId: id, token: job.token, className, queue: job.queue, deadline: Date.now() + timeoutMs });
@@ -89,7 +90,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       busy = false;
       setTitle(titles.waiting(settings.queues));
     },
-    onFinished: options.onFinished,
+    onFinished: settings.verbose ? (jobs) => logFinished(jobs, options.onFinished) : options.onFinished,
   });
   return {
     workerId: id,
@@ -101,4 +102,10 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       await quietly(redis);
     },
   };
+}
+
+function logFinished(jobs: readonly FinishedJob[], next?: (jobs: readonly FinishedJob[]) => void): void {
+  const failed = jobs.filter((job) => job.outcome === 'fail').length;
+  console.log(`[resque ${process.pid}] acknowledged ${jobs.length} job(s), ${failed} failed`);
+  next?.(jobs);
 }
