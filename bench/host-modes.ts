@@ -59,10 +59,14 @@ function hwmMb(pid: number): number {
 }
 
 function childPids(pid: number): number[] {
-  return String(execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=']))
-    .split('\n')
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
+  try {
+    return String(execFileSync('ps', ['--ppid', String(pid), '-o', 'pid=']))
+      .split('\n')
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return []; // ps exits 1 when the host has no children (yet)
+  }
 }
 
 /** Long-lived children: COUNT=2 x CONCURRENCY=50, 20,000 jobs; peak RSS of host and children. */

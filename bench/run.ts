@@ -395,11 +395,13 @@ async function main(): Promise<void> {
   }
 
   let md = report(startedAt);
+  console.log(md); // printed first: the comparison stands even if the host measurements fail
   if (WORKLOADS.has('host') && active().some((a) => a.name === 'nestjs-resque')) {
     log('--- nestjs-resque forked host (RSS, fork-per-job mode)');
-    md += '\n\n' + (await hostModes(JOBS, (line) => log(line)));
+    const host = await hostModes(JOBS, (line) => log(line));
+    console.log(`\n${host}`);
+    md += `\n\n${host}`;
   }
-  console.log(md);
   if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, md + '\n');
   if (process.env.BENCH_JSON) {
     const raw = Object.fromEntries([...samples].map(([lib, m]) => [lib, Object.fromEntries(m)]));

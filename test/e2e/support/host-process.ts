@@ -44,9 +44,9 @@ export class HostProcess {
     createInterface({ input: proc.stderr! }).on('line', (line) => this.stderr.push(line));
   }
 
-  /** Spawns a host with `env` on top of a minimal environment. */
-  static start(env: Record<string, string>): HostProcess {
-    const proc = spawn(process.execPath, [WORKER_ENTRY], {
+  /** Spawns a host with `env` on top of a minimal environment (the fixture app's worker unless `entry`). */
+  static start(env: Record<string, string>, entry = WORKER_ENTRY): HostProcess {
+    const proc = spawn(process.execPath, [entry], {
       env: { ...baseEnv(), ...env },
       detached: true, // its own process group: killGroup() reaches every child it forked
       stdio: ['ignore', 'pipe', 'pipe'],
