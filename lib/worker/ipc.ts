@@ -4,10 +4,13 @@
  * child                                  host
  *   boots the Nest context
  *   ready {jobs, moduleSettings, redis} ->
- *                                       <- start {settings, maxJobs}     (at once, or later for a spare)
+ *                                       <- start {settings, maxJobs, hold}
+ *   connects and registers; with hold (a warm spare in fork-per-job mode) it waits for
+ *                                       <- go
  *   runs the worker loop
  *   job-started {token, ...}           ->   only for jobs with a timeout: the host enforces it
  *   job-finished {tokens}              ->   ditto
+ *   quota-reached                      ->   its last job is acknowledged: the host promotes a spare now
  *                                       <- pause | resume | drain
  *   exits 0 after drain or maxJobs; any other exit is a crash the host recovers.
  */
@@ -52,7 +55,7 @@ export interface ChildErrorMessage {
   readonly message: string;
 }
 
-export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage;
+export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage | { readonly type: 'quota-reached' };
 
 export interface StartMessage {
   readonly type: 'start';
@@ -60,10 +63,13 @@ export interface StartMessage {
   readonly redis: RedisOptions;
   /** Exit after this many jobs (1 in fork-per-job mode); 0 = no limit. */
   readonly maxJobs: number;
+  /** Connect and register, then wait for `go`: a warm spare, ready to take a job within a round trip. */
+  readonly hold: boolean;
 }
 
 export type HostMessage =
   | StartMessage
+  | { readonly type: 'go' }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
   | { readonly type: 'drain' };

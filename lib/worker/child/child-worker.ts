@@ -35,7 +35,7 @@ export interface ChildWorker {
   readonly workerId: string;
   readonly loop: WorkerLoop;
   /** Runs until stopped or the quota is reached, then unregisters and closes its connections. */
-  run(): Promise<void>;
+  run(onLoopEnd?: () => void): Promise<void>;
 }
 
 export async function createChildWorker(options: ChildWorkerOptions): Promise<ChildWorker> {
@@ -95,8 +95,9 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   return {
     workerId: id,
     loop,
-    async run() {
+    async run(onLoopEnd) {
       await loop.run();
+      onLoopEnd?.();
       await ops.unregister();
       await ops.close();
       await quietly(redis);

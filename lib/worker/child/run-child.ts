@@ -42,6 +42,10 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
 
   let loop: WorkerLoop | undefined;
   let drainRequested = false;
+  let go: (() => void) | undefined;
+  const released = new Promise<void>((resolve) => {
+    go = resolve;
+  });
 
   process.on('message', (message: HostMessage) => {
     switch (message.type) {
@@ -51,6 +55,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
           process.exit(1);
         });
         break;
+      case 'go':
+        go?.();
+        break;
       case 'pause':
         loop?.pause();
         break;
@@ -59,6 +66,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
         break;
       case 'drain':
         drainRequested = true;
+        go?.();
         if (loop) loop.stop();
         else void exitCleanly();
         break;
@@ -67,6 +75,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   // The host is gone (killed): take no more jobs, finish the running ones, leave.
   process.on('disconnect', () => {
     drainRequested = true;
+    go?.();
     if (loop) loop.stop();
     else void exitCleanly();
   });
@@ -91,8 +100,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
     });
     loop = worker.loop;
+    if (message.hold) await released;
     if (drainRequested) loop.stop();
-    await worker.run();
+    await worker.run(() => send({ type: 'quota-reached' }));
     await exitCleanly();
   }
 

@@ -1,9 +1,10 @@
 /**
  * One forked child as the host sees it.
  *
- *   booting  -> ready (spare, waiting for `start`) -> working -> gone
- *   booting  -> working (started as soon as it is ready)
- *   any      -> gone (exit; a working child's exit other than code 0 is a crash)
+ *   booting -> spare (ready; in fork-per-job mode also connected and registered, held) -> working
+ *   booting -> working (started as soon as it is ready)
+ *   working -> finishing (its job quota is acknowledged; it is cleaning up) -> gone
+ *   any     -> gone (exit; a registered child's exit other than code 0 is a crash)
  *
  * `timed` holds the jobs that have a deadline; `timedOut` those the host killed the child for.
  */
@@ -11,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { JobPolicy, ReadyMessage, HostMessage, ChildMessage } from '../ipc.js';
 import { CHILD_ENV, TITLE_ROOM } from '../ipc.js';
 
-export type ChildState = 'booting' | 'spare' | 'working' | 'gone';
+export type ChildState = 'booting' | 'spare' | 'working' | 'finishing' | 'gone';
 /** Why the host killed a child, which decides the fate of its jobs. */
 export type KillReason = 'timeout' | 'usr1' | 'shutdown' | undefined;
 
@@ -25,6 +26,8 @@ export class WorkerChild {
   state: ChildState = 'booting';
   workerId: string | undefined;
   ready: ReadyMessage | undefined;
+  /** Sent `start` with hold: it waits for `go`. */
+  held = false;
   killReason: KillReason;
   readonly timed = new Map<string, TimedJob>();
   readonly timedOut = new Set<string>();

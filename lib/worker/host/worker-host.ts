@@ -160,6 +160,11 @@ export class WorkerHost {
       case 'job-finished':
         for (const token of message.tokens) child.timed.delete(token);
         break;
+      case 'quota-reached':
+        child.state = 'finishing';
+        this.updateTitle();
+        if (this.state === 'running' || this.state === 'paused') this.replenish();
+        break;
       case 'fatal':
         this.log(`child ${child.pid} failed: ${message.message}`);
         break;
@@ -169,19 +174,35 @@ export class WorkerHost {
   /** A ready child either starts working, stays as a warm spare, or is not needed. */
   private place(child: WorkerChild): void {
     if (this.state === 'draining' || this.state === 'stopping' || this.state === 'stopped') {
-      child.kill(undefined);
+      if (child.held) child.send({ type: 'drain' });
+      else child.kill(undefined);
       return;
     }
     if (this.working().length < this.settings.count) {
       child.state = 'working';
-      child.workerId = workerId(this.settings.queues, child.pid);
-      child.send({ type: 'start', settings: this.settings, redis: this.redisOptions, maxJobs: this.settings.forkPerJob ? 1 : 0 });
+      if (child.held) child.send({ type: 'go' });
+      else this.sendStart(child, false);
       if (this.state === 'paused') child.send({ type: 'pause' });
       this.updateTitle();
       this.fill();
-    } else if (!(this.settings.forkPerJob && this.spares().length <= this.settings.spares)) {
+    } else if (this.settings.forkPerJob && this.spares().length <= this.settings.spares) {
+      // A warm spare: connected and registered now, so taking a job later costs a round trip.
+      if (!child.held) this.sendStart(child, true);
+    } else {
       child.kill(undefined);
     }
+  }
+
+  private sendStart(child: WorkerChild, hold: boolean): void {
+    child.held = hold;
+    child.workerId = workerId(this.settings.queues, child.pid);
+    child.send({ type: 'start', settings: this.settings, redis: this.redisOptions, maxJobs: this.settings.forkPerJob ? 1 : 0, hold });
+  }
+
+  /** Spares first (they are ready), then new children for what is still missing. */
+  private replenish(): void {
+    for (const spare of [...this.children]) if (spare.state === 'spare') this.place(spare);
+    this.fill();
   }
 
   private working(): WorkerChild[] {
@@ -211,22 +232,19 @@ export class WorkerHost {
   }
 
   private onExit(child: WorkerChild, code: number | null, signal: NodeJS.Signals | null): void {
-    const wasWorking = child.state === 'working';
+    const wasRegistered = child.workerId !== undefined;
     const wasReady = child.ready !== undefined;
     child.state = 'gone';
     this.children.delete(child);
     const clean = code === 0 && signal === null;
     if (!wasReady && !clean && this.state !== 'stopping' && this.state !== 'draining') this.bootFailures++;
-    if (wasWorking && child.workerId && (!clean || child.timedOut.size > 0)) {
+    if (wasRegistered && (!clean || child.timedOut.size > 0)) {
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       const why = child.killReason === 'usr1' ? ' (USR1)' : child.killReason === 'shutdown' ? ' (shutdown deadline)' : '';
       this.track(this.recover(child, `Child process ${child.pid} ${how}${why} while processing`));
     }
     this.updateTitle();
-    if (this.state === 'running' || this.state === 'paused') {
-      for (const spare of [...this.children]) if (spare.state === 'spare') this.place(spare);
-      this.fill();
-    }
+    if (this.state === 'running' || this.state === 'paused') this.replenish();
     this.maybeFinish();
   }
 
@@ -277,7 +295,7 @@ export class WorkerHost {
     if (this.heartbeatBusy || !this.redis) return;
     this.heartbeatBusy = true;
     try {
-      const ids = this.working().map((c) => c.workerId!).filter(Boolean);
+      const ids = [...this.children].map((c) => c.workerId).filter((id): id is string => id !== undefined);
       const stale = await heartbeat(this.redis, this.keys, ids, this.settings.deadAfter * 1000);
       const ours = new Set(ids);
       for (const id of stale) if (!ours.has(id)) await this.recoverDead(id, `Worker ${id} stopped sending heartbeats`);
@@ -343,7 +361,7 @@ export class WorkerHost {
     this.log(next === 'draining' ? 'QUIT: finishing running jobs' : `shutting down (running jobs get ${this.settings.shutdownTimeout}s)`);
     if (this.fillTimer) clearTimeout(this.fillTimer);
     for (const child of this.children) {
-      if (child.state === 'working') child.send({ type: 'drain' });
+      if (child.state === 'working' || child.state === 'finishing' || child.held) child.send({ type: 'drain' });
       else child.kill(undefined);
     }
     if (next === 'stopping') {
