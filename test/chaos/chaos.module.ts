@@ -19,6 +19,10 @@ export class ChaosLedger implements OnApplicationShutdown {
   private readonly redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
   private readonly prefix = process.env.PREFIX!;
 
+  constructor() {
+    this.redis.on('error', () => undefined); // Redis restarts are expected; writes wait and retry
+  }
+
   /**
    * One field per execution (`<n>:<execution id>`), written with HSET: a write that ioredis resends
    * after a lost connection lands on the same field, so the ledger never counts a resend as a run.

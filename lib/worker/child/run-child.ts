@@ -18,8 +18,9 @@ import { createChildWorker } from './child-worker.js';
 
 export type AppModuleLoader = () => Type<unknown> | Promise<Type<unknown>>;
 
+/** Messages to the host; once the host is gone (killed) there is nobody to tell, and that is fine. */
 function send(message: ChildMessage): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
 export async function runChild(loadModule: AppModuleLoader): Promise<void> {
@@ -80,6 +81,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     else void exitCleanly();
   });
 
+  // The host died while we booted (its 'disconnect' came before our listener): nobody will start us.
+  if (!process.connected) await exitCleanly();
+
   send({
     type: 'ready',
     jobs: registry.policies(),
@@ -102,7 +106,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     loop = worker.loop;
     if (message.hold) await released;
     if (drainRequested) loop.stop();
-    await worker.run(() => send({ type: 'quota-reached' }));
+    await worker.run(() => {
+      if (message.maxJobs > 0 && !drainRequested) send({ type: 'quota-reached' });
+    });
     await exitCleanly();
   }
 
