@@ -77,9 +77,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   const acts: Record<ChaosAct, number> = { 'kill-child': 0, 'kill-host': 0, 'kill-host-and-children': 0, 'restart-redis': 0 };
   let host: ChildProcess | undefined;
+  const groups: number[] = [];
   const startHost = () => {
     // Its own process group, so "the host and all its children" can be killed at once.
     host = spawn(process.execPath, [entry], { env, detached: true, stdio: ['ignore', 'ignore', options.quiet ? 'ignore' : 'inherit'] });
+    groups.push(host.pid!);
   };
 
   try {
@@ -139,9 +141,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     return await account(redis, keys, options.jobs, acts, started);
   } finally {
-    if (host && host.exitCode === null && host.signalCode === null) {
+    // Every process group we started, so no orphan (a child of a killed host) outlives the run.
+    for (const group of groups) {
       try {
-        process.kill(-host.pid!, 'SIGKILL');
+        process.kill(-group, 'SIGKILL');
       } catch {
         // already gone
       }
