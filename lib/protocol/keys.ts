@@ -49,7 +49,13 @@ export class ResqueKeys {
 
   /** php-resque's status key; resque/php-resque adds `<prefix>_` before the id when a payload carries one. */
   jobStatus(id: string, statusPrefix?: string): string {
-    return this.key(`job:${statusPrefix ? `${statusPrefix}_` : ''}${id}:status`);
+    const { head, tail } = this.jobStatusParts;
+    return `${head}${statusPrefix ? `${statusPrefix}_` : ''}${id}${tail}`;
+  }
+
+  /** The status key around `[<prefix>_]<id>`: exchange.lua builds keys of reserved jobs from these. */
+  get jobStatusParts(): { readonly head: string; readonly tail: string } {
+    return { head: this.key('job:'), tail: ':status' };
   }
 
   inflight(workerId: string): string { return this.key(`inflight:${workerId}`); }

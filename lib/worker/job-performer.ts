@@ -1,6 +1,6 @@
 /**
- * Turns a reserved job into an acknowledgement: decode the payload, mark a tracked job RUNNING,
- * run it, and describe the outcome for the finish script. Never throws: a bad payload, an
+ * Turns a reserved job into an acknowledgement: decode the payload, run it, and describe the
+ * outcome for the exchange script (which already marked a tracked job RUNNING when reserving it). Never throws: a bad payload, an
  * unknown class or a failing job all become failure records with a clear reason.
  */
 import { backtraceOf, failureRecordParts, payloadAsJsonString } from '../protocol/failure.js';
@@ -15,14 +15,12 @@ export interface PerformerOptions {
   readonly workerId: string;
   /** Runs the job's class (the child adapts Nest's JobRunner into this). */
   readonly run: (context: JobContext) => Promise<unknown>;
-  /** Marks a tracked job RUNNING. */
-  readonly markRunning: (statusKey: string) => void;
   /** Called before a job runs; returns a callback for when it ends (timeouts, logging), or nothing. */
   readonly onStart?: (job: ReservedJob, className: string) => (() => void) | undefined;
 }
 
 export function createPerformer(options: PerformerOptions): Perform {
-  const { keys, workerId, run, markRunning, onStart } = options;
+  const { keys, workerId, run, onStart } = options;
 
   const failed = (job: ReservedJob, exception: string, error: string, backtrace: string[], statusKey?: string, literal?: string): FinishedJob => ({
     token: job.token,
@@ -40,7 +38,6 @@ export function createPerformer(options: PerformerOptions): Perform {
     }
     const { payload } = decoded;
     const statusKey = payload.id === undefined ? undefined : keys.jobStatus(payload.id, payload.statusPrefix);
-    if (statusKey) markRunning(statusKey);
     const ended = onStart?.(job, payload.className);
     try {
       await run({

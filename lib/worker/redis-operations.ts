@@ -14,7 +14,6 @@ import type { ResqueKeys } from '../protocol/keys.js';
 import { JobExchange, type ExchangeTarget, type FinishedJob, type ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
-import { JobStatus, statusJson } from '../protocol/status.js';
 import { isoTime } from '../protocol/time.js';
 import { quietly } from '../redis/connection.js';
 import type { WorkerOperations } from './worker-loop.js';
@@ -76,11 +75,6 @@ export class RedisWorkerOperations implements WorkerOperations {
     const first = this.nextToken;
     this.nextToken += max;
     return this.jobs.exchange(done, max, first);
-  }
-
-  /** php-resque sets RUNNING from the worker; fire-and-forget, ordered before the job's finish on the same connection. */
-  markRunning(statusKey: string): void {
-    this.redis.set(statusKey, statusJson(JobStatus.Running), 'XX').catch(() => undefined);
   }
 
   takeReconnected(): boolean {

@@ -289,7 +289,6 @@ describe('jobs that throw odd values still become valid failure records', () => 
     const perform = createPerformer({
       keys: new ResqueKeys(),
       workerId: 'h:1:bad',
-      markRunning: () => undefined,
       run: async () => {
         throw oddError((e) => Object.assign(e, { message: 10n }))();
       },
@@ -311,7 +310,6 @@ describe('jobs that throw odd values still become valid failure records', () => 
       const perform = createPerformer({
         keys: new ResqueKeys(),
         workerId: 'h:1:bad',
-        markRunning: () => undefined,
         run: async () => {
           throw make();
         },

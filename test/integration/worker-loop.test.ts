@@ -43,7 +43,6 @@ function makeWorker(options: {
     keys: options.keys,
     workerId,
     run: async (ctx) => options.run(ctx),
-    markRunning: (key) => ops.markRunning(key),
   });
   const loop = new WorkerLoop(ops, perform, {
     concurrency: options.concurrency ?? 1,

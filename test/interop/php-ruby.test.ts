@@ -51,7 +51,7 @@ async function runOurWorker(
 }
 
 const statusOf = async (redis: Redis, key: string) => JSON.parse((await redis.get(key)) ?? 'null') as Record<string, unknown> | null;
-/** markRunning is fire-and-forget on the worker's connection: wait for it rather than race it. */
+/** RUNNING is written when the job is reserved; waiting keeps the check independent of that timing. */
 const runningStatus = (redis: Redis, key: string) =>
   waitFor(async () => {
     const status = await statusOf(redis, key);

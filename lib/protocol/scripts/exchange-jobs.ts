@@ -35,8 +35,9 @@ export interface ExchangeTarget {
 export class JobExchange {
   private readonly keys: readonly string[];
   private readonly fixedArgs: readonly string[];
-  private runAtSecond = -1;
+  private second = -1;
   private runAt = '';
+  private running = '';
 
   constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
     defineScripts(redis, exchangeScript);
@@ -55,16 +56,20 @@ export class JobExchange {
       keys.queues,
       ...queues.map((q) => keys.queue(q)),
     ];
-    // ARGV[4..6], then ARGV[10..]: the parts that never change for this worker.
+    // ARGV[4..6], ARGV[12..13] and the queue names: the parts that never change for this worker.
     this.fixedArgs = [wildcard ? '*' : '', keys.queuePrefix, JSON.stringify(target.workerName)];
-    this.queueArgs = [String(queues.length), ...queues];
+    const status = keys.jobStatusParts;
+    this.statusKeyArgs = [status.head, status.tail];
+    this.queueNames = queues;
   }
 
-  private readonly queueArgs: readonly string[];
+  private readonly statusKeyArgs: readonly string[];
+  private readonly queueNames: readonly string[];
 
   /** Acknowledges `done`, then reserves up to `max` jobs with tokens from `firstToken`. */
   async exchange(done: readonly FinishedJob[], max: number, firstToken: number): Promise<ReservedJob[]> {
-    const args: (string | number)[] = [max, firstToken, this.currentRunAt(), ...this.fixedArgs];
+    this.tick();
+    const args: (string | number)[] = [max, firstToken, this.runAt, ...this.fixedArgs];
     const tracked = done.some((job) => job.statusKey !== undefined);
     if (tracked) {
       const now = new Date();
@@ -72,7 +77,7 @@ export class JobExchange {
     } else {
       args.push('', '', FINISHED_STATUS_TTL_SECONDS);
     }
-    args.push(...this.queueArgs);
+    args.push(this.queueNames.length, this.running, ...this.statusKeyArgs, ...this.queueNames);
     for (const job of done) {
       if (job.outcome === 'ok') {
         args.push(job.token, job.statusKey ?? '', 'ok', '', '');
@@ -88,13 +93,14 @@ export class JobExchange {
     return jobs;
   }
 
-  /** run_at changes once a second; formatting a date per job would be wasted work. */
-  private currentRunAt(): string {
+  /** run_at and the RUNNING status change once a second; formatting them per job would be wasted work. */
+  private tick(): void {
     const second = Math.floor(Date.now() / 1000);
-    if (second !== this.runAtSecond) {
-      this.runAtSecond = second;
-      this.runAt = JSON.stringify(isoTime(new Date(second * 1000)));
+    if (second !== this.second) {
+      this.second = second;
+      const now = new Date(second * 1000);
+      this.runAt = JSON.stringify(isoTime(now));
+      this.running = statusJson(JobStatus.Running, now);
     }
-    return this.runAt;
   }
 }

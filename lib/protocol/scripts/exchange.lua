@@ -7,7 +7,8 @@
   Acknowledging counts a job only while it is still in flight: if recovery already took it (the
   worker was presumed dead), it is skipped, so no job is counted twice. `worker:<id>` (resque-web's
   "working on" record) is written for the first job reserved, with the payload bytes unchanged,
-  and deleted once nothing is in flight.
+  and deleted once nothing is in flight. A reserved job with a php-resque status key (a payload
+  with an "id", and resque/php-resque's "prefix") is marked RUNNING here, only if the key exists.
 
   KEYS[1]     inflight:<worker id>        hash token -> "<queue>\n<raw payload>"
   KEYS[2]     worker:<worker id>          {"queue","run_at","payload","worker"} while busy
@@ -27,7 +28,10 @@
   ARGV[7]     COMPLETE status JSON        ARGV[8] FAILED status JSON
   ARGV[9]     seconds a finished status lives (php-resque: 86400)
   ARGV[10]    Q, the number of queue names that follow
-  ARGV[11..10+Q]  queue names, one per KEYS[10..]
+  ARGV[11]    RUNNING status JSON
+  ARGV[12]    status key head, e.g. "resque:job:"   ARGV[13] status key tail, ":status"
+              (the key is head .. [prefix .. '_'] .. id .. tail, as keys.ts jobStatus builds it)
+  ARGV[14..13+Q]  queue names, one per KEYS[10..]
   then five values per finished job:
               token
               status key, or '' when the job is not tracked
@@ -38,16 +42,14 @@
 ]]
 
 -- cjson is laxer than JSON.parse and Ruby's JSON: it takes NaN, Infinity, hex and leading-zero
--- numbers, and raw control characters inside strings. Refuse those (restoring cjson's setting,
--- which is shared by every script on this Redis). Raw tab/CR/LF are refused too, so a pretty-printed
--- payload is shown as a JSON string: still valid, just not byte for byte.
-local function strictJson(raw)
-  if string.find(raw, '[%z\1-\31]') then return false end
-  local lax = cjson.decode_invalid_numbers()
-  cjson.decode_invalid_numbers(false)
-  local ok = pcall(cjson.decode, raw)
-  cjson.decode_invalid_numbers(lax)
-  return ok
+-- numbers, and raw control characters inside strings. Refuse those: a payload decoded here is
+-- strict JSON. Raw tab/CR/LF are refused too, so a pretty-printed payload counts as not JSON
+-- (in worker:<id> it is then shown as a JSON string: still valid, just not byte for byte).
+local function decodeStrict(raw)
+  if string.find(raw, '[%z\1-\31]') then return nil end
+  local ok, value = pcall(cjson.decode, raw)
+  if ok then return value end
+  return nil
 end
 
 local inflight, workerRecord = KEYS[1], KEYS[2]
@@ -56,10 +58,11 @@ local pauseAll, queuesSet = KEYS[8], KEYS[9]
 local wanted, nextToken, runAt, wildcard, queuePrefix, workerName =
   tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local complete, failedStatus, ttl, queueCount = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
+local running, statusHead, statusTail = ARGV[11], ARGV[12], ARGV[13]
 
 -- 1. acknowledge
 local done, failures = 0, 0
-for i = 11 + queueCount, #ARGV, 5 do
+for i = 14 + queueCount, #ARGV, 5 do
   local token, statusKey, outcome, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local entry = redis.call('HGET', inflight, token)
   if entry then
@@ -91,6 +94,9 @@ end
 -- 2. reserve
 local taken = {}
 if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
+  -- cjson's number setting is shared by every script on this Redis: restore it afterwards.
+  local lax = cjson.decode_invalid_numbers()
+  cjson.decode_invalid_numbers(false)
   local names, keys = {}, {}
   if wildcard == '*' then
     names = redis.call('SMEMBERS', queuesSet)
@@ -99,7 +105,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
   else
     for i = 1, queueCount do
       keys[i] = KEYS[9 + i]
-      names[i] = ARGV[10 + i]
+      names[i] = ARGV[13 + i]
     end
   end
   for i, key in ipairs(keys) do
@@ -107,13 +113,21 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
     local jobs = redis.call('LPOP', key, wanted)
     if jobs then
       for _, raw in ipairs(jobs) do
+        -- Decoded only when needed: for resque-web's record (first job) and for a status id.
+        local job
+        if #taken == 0 or string.find(raw, '"id":', 1, true) then job = decodeStrict(raw) end
         if #taken == 0 then
           -- The payload goes in byte for byte; one that is not JSON goes in as a JSON string,
           -- so resque-web can still read the record (the worker will fail that job with a reason).
           local payload = raw
-          if not strictJson(raw) then payload = cjson.encode(raw) end
+          if job == nil then payload = cjson.encode(raw) end
           redis.call('SET', workerRecord, '{"queue":' .. cjson.encode(names[i]) .. ',"run_at":' .. runAt ..
             ',"payload":' .. payload .. ',"worker":' .. workerName .. '}')
+        end
+        if type(job) == 'table' and type(job.id) == 'string' and job.id ~= '' then
+          local prefix = ''
+          if type(job.prefix) == 'string' and job.prefix ~= '' then prefix = job.prefix .. '_' end
+          redis.call('SET', statusHead .. prefix .. job.id .. statusTail, running, 'XX')
         end
         local token = tostring(nextToken)
         while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
@@ -128,6 +142,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
       wanted = wanted - #jobs
     end
   end
+  cjson.decode_invalid_numbers(lax)
 end
 
 if #taken == 0 and done > 0 and redis.call('HLEN', inflight) == 0 then redis.call('DEL', workerRecord) end

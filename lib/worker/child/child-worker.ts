@@ -65,7 +65,6 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     keys,
     workerId: id,
     run: options.run,
-    markRunning: (statusKey) => ops.markRunning(statusKey),
     onStart: (job, className) => {
       if (!busy) {
         busy = true;
