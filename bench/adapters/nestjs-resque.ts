@@ -31,8 +31,8 @@ export class NestjsResqueAdapter implements LibraryAdapter {
   readonly name = 'nestjs-resque';
   readonly packageName = 'nestjs-resque'; // version read from ./package.json
   readonly notes: string[] = [
-    'nestjs-resque: php-resque payloads, reliable reservation on (reserve script moves jobs into a per-worker in-flight hash; ' +
-      'acknowledged by a finish script, pipelined with the next reservation); workers are processes running the forked host\'s child worker ' +
+    'nestjs-resque: php-resque payloads, reliable reservation on (one exchange script acknowledges finished jobs and moves the next ones ' +
+      'into the worker\'s in-flight hash); workers are processes running the forked host\'s child worker ' +
       '(Nest context + JobRunner), blocking on Redis when idle; completion counted when the acknowledgement is stored.',
   ];
   readonly bulkDescription = 'QueueService.enqueueBulk (one script call per 1000 jobs)';

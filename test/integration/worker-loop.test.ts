@@ -176,6 +176,28 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
+  test('only a top-level php-resque id marks a status RUNNING, never an "id" inside args', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.set(keys.jobStatus('other'), '{"status":1,"updated":1,"started":1}');
+    await redis.set(keys.jobStatus('acme_p1'), '{"status":1,"updated":1,"started":1}');
+    // A Ruby job whose argument names another job's id, then a resque/php-resque job with a prefix.
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":[{"id":"other"}]}', '{"class":"J","args":[{}],"id":"p1","prefix":"acme","queue_time":1.5}');
+    const during: Array<number | undefined> = [];
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      maxJobs: 2,
+      run: async () => {
+        during.push(JSON.parse((await redis.get(keys.jobStatus('acme_p1')))!).status);
+      },
+    });
+    await worker.loop.run();
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('other')))!).status, 1, 'untouched by the nested id');
+    assert.deepEqual(during, [1, 2], 'RUNNING only once its own job was reserved');
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('acme_p1')))!).status, 4);
+    await worker.close();
+  });
+
   test('bad payloads land in failed with a reason and the worker goes on', async () => {
     const keys = new ResqueKeys(uniquePrefix());
     const bad = ['not json', '{"class":"J","args":[1', '[1,2]', '{"args":[]}', '{"class":"J","args":"x"}'];

@@ -8,7 +8,7 @@
   worker was presumed dead), it is skipped, so no job is counted twice. `worker:<id>` (resque-web's
   "working on" record) is written for the first job reserved, with the payload bytes unchanged,
   and deleted once nothing is in flight. A reserved job with a php-resque status key (a payload
-  with an "id", and resque/php-resque's "prefix") is marked RUNNING here, only if the key exists.
+  with a top-level "id", and resque/php-resque's "prefix") is marked RUNNING here, if the key exists.
 
   KEYS[1]     inflight:<worker id>        hash token -> "<queue>\n<raw payload>"
   KEYS[2]     worker:<worker id>          {"queue","run_at","payload","worker"} while busy
@@ -113,21 +113,22 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
     local jobs = redis.call('LPOP', key, wanted)
     if jobs then
       for _, raw in ipairs(jobs) do
-        -- Decoded only when needed: for resque-web's record (first job) and for a status id.
-        local job
-        if #taken == 0 or string.find(raw, '"id":', 1, true) then job = decodeStrict(raw) end
         if #taken == 0 then
           -- The payload goes in byte for byte; one that is not JSON goes in as a JSON string,
           -- so resque-web can still read the record (the worker will fail that job with a reason).
           local payload = raw
-          if job == nil then payload = cjson.encode(raw) end
+          if decodeStrict(raw) == nil then payload = cjson.encode(raw) end
           redis.call('SET', workerRecord, '{"queue":' .. cjson.encode(names[i]) .. ',"run_at":' .. runAt ..
             ',"payload":' .. payload .. ',"worker":' .. workerName .. '}')
         end
-        if type(job) == 'table' and type(job.id) == 'string' and job.id ~= '' then
-          local prefix = ''
-          if type(job.prefix) == 'string' and job.prefix ~= '' then prefix = job.prefix .. '_' end
-          redis.call('SET', statusHead .. prefix .. job.id .. statusTail, running, 'XX')
+        -- php-resque puts the top-level "id" (and resque/php-resque's "prefix") after "args": an
+        -- id followed by no bracket up to the closing brace is top-level, not one nested in args.
+        -- Matching beats decoding every payload; an unusual key order only skips RUNNING.
+        local id = string.match(raw, '"id":"([^"\\]+)"[^{}%[%]]*}%s*$')
+        if id then
+          local prefix = string.match(raw, '"prefix":"([^"\\]*)"[^{}%[%]]*}%s*$') or ''
+          if prefix ~= '' then prefix = prefix .. '_' end
+          redis.call('SET', statusHead .. prefix .. id .. statusTail, running, 'XX')
         end
         local token = tostring(nextToken)
         while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
