@@ -58,6 +58,8 @@ export class WorkerHost {
   private settings!: WorkerSettings;
   private keys!: ResqueKeys;
   private redis!: Redis;
+  /** What children connect with: REDIS_URL, runWorker's `redis`, or the application's connection. */
+  private redisOptions: RedisOptions = {};
   private readonly children = new Set<WorkerChild>();
   private readonly policies: Record<string, JobPolicy> = {};
   private readonly recoveries = new Set<Promise<unknown>>();
@@ -104,8 +106,6 @@ export class WorkerHost {
       this.exited = resolve;
     });
   }
-
-  private redisOptions: RedisOptions = {};
 
   private hostRedisOptions(redisUrl: string | undefined, fromChild: RedisOptions): RedisOptions {
     const explicit = this.options.redis;
