@@ -97,7 +97,7 @@ describe('payloads as php-resque and Ruby write them', () => {
     assert.equal(await redis.exists(`resque:job:${PHP_ID}:status`), 0, 'the unprefixed key is never created');
   });
 
-  test('resque/php-resque status keeps "started" and "result" when our worker updates it (§5, §13.1)', { todo: 'lib: status updates always use chrisboulton shape' }, async () => {
+  test('resque/php-resque status keeps "started" and "result" when our worker updates it (§5, §13.1)', async () => {
     const { db, redis } = setup();
     const prefixedKey = `resque:job:acme_${PHP_ID}:status`;
     await redis.set(prefixedKey, RESQUE_PHP_STATUS_WAITING);

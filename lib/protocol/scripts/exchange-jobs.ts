@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { defineScripts, runScript } from '../../redis/scripts.js';
 import type { FailureRecordParts } from '../failure.js';
 import type { ResqueKeys } from '../keys.js';
-import { FINISHED_STATUS_TTL_SECONDS, JobStatus, statusJson } from '../status.js';
+import { FINISHED_STATUS_TTL_SECONDS } from '../status.js';
 import { isoTime } from '../time.js';
 import { exchangeScript } from './lua.generated.js';
 
@@ -37,7 +37,6 @@ export class JobExchange {
   private readonly fixedArgs: readonly string[];
   private second = -1;
   private runAt = '';
-  private running = '';
 
   constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
     defineScripts(redis, exchangeScript);
@@ -56,7 +55,7 @@ export class JobExchange {
       keys.queues,
       ...queues.map((q) => keys.queue(q)),
     ];
-    // ARGV[4..6], ARGV[12..13] and the queue names: the parts that never change for this worker.
+    // ARGV[4..6], ARGV[10..11] and the queue names: the parts that never change for this worker.
     this.fixedArgs = [wildcard ? '*' : '', keys.queuePrefix, JSON.stringify(target.workerName)];
     const status = keys.jobStatusParts;
     this.statusKeyArgs = [status.head, status.tail];
@@ -70,14 +69,7 @@ export class JobExchange {
   async exchange(done: readonly FinishedJob[], max: number, firstToken: number): Promise<ReservedJob[]> {
     this.tick();
     const args: (string | number)[] = [max, firstToken, this.runAt, ...this.fixedArgs];
-    const tracked = done.some((job) => job.statusKey !== undefined);
-    if (tracked) {
-      const now = new Date();
-      args.push(statusJson(JobStatus.Complete, now), statusJson(JobStatus.Failed, now), FINISHED_STATUS_TTL_SECONDS);
-    } else {
-      args.push('', '', FINISHED_STATUS_TTL_SECONDS);
-    }
-    args.push(this.queueNames.length, this.running, ...this.statusKeyArgs, ...this.queueNames);
+    args.push(this.second, FINISHED_STATUS_TTL_SECONDS, this.queueNames.length, ...this.statusKeyArgs, ...this.queueNames);
     for (const job of done) {
       if (job.outcome === 'ok') {
         args.push(job.token, job.statusKey ?? '', 'ok', '', '');
@@ -93,14 +85,12 @@ export class JobExchange {
     return jobs;
   }
 
-  /** run_at and the RUNNING status change once a second; formatting them per job would be wasted work. */
+  /** run_at changes once a second; formatting it per job would be wasted work. */
   private tick(): void {
     const second = Math.floor(Date.now() / 1000);
     if (second !== this.second) {
       this.second = second;
-      const now = new Date(second * 1000);
-      this.runAt = JSON.stringify(isoTime(now));
-      this.running = statusJson(JobStatus.Running, now);
+      this.runAt = JSON.stringify(isoTime(new Date(second * 1000)));
     }
   }
 }

@@ -25,13 +25,12 @@
   ARGV[4]     '*' to reserve from every queue in `queues`, sorted by name; '' otherwise
   ARGV[5]     queue key prefix, e.g. "resque:queue:" (for '*')
   ARGV[6]     worker name JSON string ("host:pid"), node-resque's field
-  ARGV[7]     COMPLETE status JSON        ARGV[8] FAILED status JSON
-  ARGV[9]     seconds a finished status lives (php-resque: 86400)
-  ARGV[10]    Q, the number of queue names that follow
-  ARGV[11]    RUNNING status JSON
-  ARGV[12]    status key head, e.g. "resque:job:"   ARGV[13] status key tail, ":status"
+  ARGV[7]     now, epoch seconds (the "updated" of php-resque statuses)
+  ARGV[8]     seconds a finished status lives (php-resque: 86400)
+  ARGV[9]     Q, the number of queue names that follow
+  ARGV[10]    status key head, e.g. "resque:job:"   ARGV[11] status key tail, ":status"
               (the key is head .. [prefix .. '_'] .. id .. tail, as keys.ts jobStatus builds it)
-  ARGV[14..13+Q]  queue names, one per KEYS[10..]
+  ARGV[12..11+Q]  queue names, one per KEYS[10..]
   then five values per finished job:
               token
               status key, or '' when the job is not tracked
@@ -57,19 +56,34 @@ local processed, processedByWorker, failedCount, failedByWorker, failedList = KE
 local pauseAll, queuesSet = KEYS[8], KEYS[9]
 local wanted, nextToken, runAt, wildcard, queuePrefix, workerName =
   tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local complete, failedStatus, ttl, queueCount = ARGV[7], ARGV[8], ARGV[9], tonumber(ARGV[10])
-local running, statusHead, statusTail = ARGV[11], ARGV[12], ARGV[13]
+local now, ttl, queueCount, statusHead, statusTail = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10], ARGV[11]
+
+-- php-resque's status update, in the shape the key already has: chrisboulton writes
+-- {"status","updated"}; resque/php-resque keeps "started" and has "result" (null here: return
+-- values are not stored). Only an existing key is updated: untracked jobs have none.
+local function setStatus(key, code, finished)
+  local old = redis.call('GET', key)
+  if not old then return end
+  local value
+  if string.find(old, '"result":', 1, true) then
+    local started = string.match(old, '"started":(%d+)') or now
+    value = '{"status":' .. code .. ',"updated":' .. now .. ',"started":' .. started .. ',"result":null}'
+  else
+    value = '{"status":' .. code .. ',"updated":' .. now .. '}'
+  end
+  if finished then redis.call('SET', key, value, 'EX', ttl) else redis.call('SET', key, value) end
+end
 
 -- 1. acknowledge
 local done, failures = 0, 0
-for i = 14 + queueCount, #ARGV, 5 do
+for i = 12 + queueCount, #ARGV, 5 do
   local token, statusKey, outcome, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local entry = redis.call('HGET', inflight, token)
   if entry then
     redis.call('HDEL', inflight, token)
     done = done + 1
     if outcome == 'ok' then
-      if statusKey ~= '' then redis.call('SET', statusKey, complete, 'XX', 'EX', ttl) end
+      if statusKey ~= '' then setStatus(statusKey, 4, true) end
     else
       failures = failures + 1
       if outcome == 'fail' then
@@ -78,7 +92,7 @@ for i = 14 + queueCount, #ARGV, 5 do
       else
         redis.call('RPUSH', failedList, head .. tail)
       end
-      if statusKey ~= '' then redis.call('SET', statusKey, failedStatus, 'XX', 'EX', ttl) end
+      if statusKey ~= '' then setStatus(statusKey, 3, true) end
     end
   end
 end
@@ -105,7 +119,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
   else
     for i = 1, queueCount do
       keys[i] = KEYS[9 + i]
-      names[i] = ARGV[13 + i]
+      names[i] = ARGV[11 + i]
     end
   end
   for i, key in ipairs(keys) do
@@ -128,7 +142,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
         if id then
           local prefix = string.match(raw, '"prefix":"([^"\\]*)"[^{}%[%]]*}%s*$') or ''
           if prefix ~= '' then prefix = prefix .. '_' end
-          redis.call('SET', statusHead .. prefix .. id .. statusTail, running, 'XX')
+          setStatus(statusHead .. prefix .. id .. statusTail, 2, false)
         end
         local token = tostring(nextToken)
         while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
