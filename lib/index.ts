@@ -53,6 +53,8 @@ export { InvalidSettingError } from './errors/invalid-setting.error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable.error.js';
 export { FailedJobNotFoundError } from './errors/failed-job-not-found.error.js';
 export { InvalidFailureRecordError } from './errors/invalid-failure-record.error.js';
+export { RedisUnreachableError } from './errors/redis-unreachable.error.js';
+export { ChildBootError } from './errors/child-boot.error.js';
 
 export { ResqueKeys } from './protocol/keys.js';
 export { JobStatus, type JobStatusCode, type JobStatusRecord } from './protocol/status.js';

@@ -4,11 +4,7 @@
  * rides out an outage.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { ResqueError } from '../../errors/resque.error.js';
-
-export class RedisUnreachableError extends ResqueError {
-  override name = 'RedisUnreachableError';
-}
+import { RedisUnreachableError } from '../../errors/redis-unreachable.error.js';
 
 /** Options from a URL, without connecting: what `new Redis(url)` would use. */
 export function optionsFromUrl(url: string): RedisOptions {

@@ -18,7 +18,6 @@
 import { hostname } from 'node:os';
 import { writeFileSync, rmSync } from 'node:fs';
 import type { Redis, RedisOptions } from 'ioredis';
-import { InvalidSettingError } from '../../errors/invalid-setting.error.js';
 import { resolveSettings, settingsFromEnv, type WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import { heartbeat } from '../../protocol/scripts/heartbeat.js';
@@ -27,7 +26,9 @@ import { quietly } from '../../redis/connection.js';
 import type { ChildMessage, JobPolicy, ReadyMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
 import type { RunWorkerOptions } from '../run-worker.js';
-import { connectHostRedis, optionsFromUrl, RedisUnreachableError } from './host-redis.js';
+import { ChildBootError } from '../../errors/child-boot.error.js';
+import { ResqueError } from '../../errors/resque.error.js';
+import { connectHostRedis, optionsFromUrl } from './host-redis.js';
 import { recoverJobs } from './recover-jobs.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv } from './child-exec-argv.js';
@@ -41,16 +42,13 @@ export async function runHost(options: RunWorkerOptions): Promise<void> {
     const host = new WorkerHost(options);
     await host.start();
   } catch (error) {
-    if (error instanceof InvalidSettingError || error instanceof RedisUnreachableError || error instanceof ChildBootError) {
+    // Our own errors (a bad setting, an unreachable Redis, a child that cannot boot) are one line.
+    if (error instanceof ResqueError) {
       console.error(`resque: ${error.message}`);
       process.exit(1);
     }
     throw error;
   }
-}
-
-class ChildBootError extends Error {
-  override name = 'ChildBootError';
 }
 
 export class WorkerHost {
