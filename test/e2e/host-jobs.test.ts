@@ -3,38 +3,24 @@
  * boot the fixture Nest module and run jobs from a private redis-server. Jobs that succeed, name
  * an unknown class, kill or exit their process, crash once, or hang past their timeout.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
-import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
+import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis, FAILURE_FIELDS } from './support/e2e-redis.js';
-import { Hosts, isAlive } from './support/host-process.js';
+import { isAlive } from './support/host-process.js';
 
 const TEST = { timeout: 30_000 };
-let server: RedisServer;
-let redis: Redis;
-const hosts = new Hosts();
-
-before(async () => {
-  server = await RedisServer.start();
-  redis = new Redis(server.url);
-});
-afterEach(() => hosts.killAll());
-after(async () => {
-  await hosts.killAll();
-  redis.disconnect();
-  await server.destroy();
-});
+const env = useHostTestEnvironment();
 
 const workerOf = (pid: number) => `${hostname()}:${pid}:e2e`;
 const pidOf = (workerId: string) => Number(workerId.split(':')[1]);
 
 describe('worker host: jobs', () => {
   test('a job pushed in php-resque format runs in a child with its providers and ends COMPLETE', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    const host = hosts.start(t.env());
+    const t = new E2eRedis(env.server, env.redis);
+    const host = env.hosts.start(t.env());
     const id = await t.pushPhp('EchoJob', { n: 1 });
 
     const [done] = await t.waitForDone(1);
@@ -54,8 +40,8 @@ describe('worker host: jobs', () => {
   });
 
   test('an unknown class is failed with a full record and the worker keeps going', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    hosts.start(t.env());
+    const t = new E2eRedis(env.server, env.redis);
+    env.hosts.start(t.env());
     const id = await t.pushPhp('NoSuchJob', { x: 1 });
     await t.push('EchoJob', { after: 'unknown' });
 
@@ -80,8 +66,8 @@ describe('worker host: jobs', () => {
     { job: 'ExitJob', error: /exited with code 1/ },
   ]) {
     test(`${job}: its dead child's job is failed as DirtyExit, the child replaced, the worker unregistered`, TEST, async () => {
-      const t = new E2eRedis(server, redis);
-      const host = hosts.start(t.env());
+      const t = new E2eRedis(env.server, env.redis);
+      const host = env.hosts.start(t.env());
       const id = await t.pushPhp(job, {});
       await t.push('EchoJob', { after: job });
 
@@ -97,16 +83,16 @@ describe('worker host: jobs', () => {
       const [done] = await t.waitForDone(1);
       assert.notEqual(done.pid, deadPid, 'a new child ran the next job');
       assert.ok(!isAlive(deadPid));
-      assert.equal(await redis.exists(t.keys.inflight(record.worker)), 0, 'the dead worker has nothing in flight');
+      assert.equal(await env.redis.exists(t.keys.inflight(record.worker)), 0, 'the dead worker has nothing in flight');
       assert.ok(!(await t.workers()).includes(record.worker), 'the dead worker is unregistered');
-      assert.equal(await redis.exists(t.keys.workerStarted(record.worker)), 0);
+      assert.equal(await env.redis.exists(t.keys.workerStarted(record.worker)), 0);
       assert.ok(host.running);
     });
   }
 
   test('a retryOnCrash job is put back after its crash and completes on the second attempt', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    hosts.start(t.env());
+    const t = new E2eRedis(env.server, env.redis);
+    env.hosts.start(t.env());
     const id = await t.pushPhp('CrashOnceJob', { once: true });
 
     const [done] = await t.waitForDone(1);
@@ -119,8 +105,8 @@ describe('worker host: jobs', () => {
   });
 
   test('a job past its timeout is killed and failed as JobTimeoutError; the next job runs', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    hosts.start(t.env());
+    const t = new E2eRedis(env.server, env.redis);
+    env.hosts.start(t.env());
     const id = await t.pushPhp('HangJob', {});
     await t.push('EchoJob', { after: 'HangJob' });
 
@@ -134,8 +120,8 @@ describe('worker host: jobs', () => {
   });
 
   test('FORK_PER_JOB=1 SPARES=1 runs each job in a fresh child', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    const host = hosts.start(t.env({ FORK_PER_JOB: '1', SPARES: '1' }));
+    const t = new E2eRedis(env.server, env.redis);
+    const host = env.hosts.start(t.env({ FORK_PER_JOB: '1', SPARES: '1' }));
     for (let n = 1; n <= 3; n++) await t.push('EchoJob', { n });
 
     const done = await t.waitForDone(3, 20_000);

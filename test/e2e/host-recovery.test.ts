@@ -3,52 +3,38 @@
  * finishes its job and leaves cleanly; killed with its children, the next host on the same
  * Redis recovers the dead worker's job (failed as DirtyExit) and removes its registration.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
-import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
+import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis } from './support/e2e-redis.js';
-import { Hosts, isAlive, killGroup, type HostProcess } from './support/host-process.js';
+import { isAlive, killGroup, type HostProcess } from './support/host-process.js';
 
 const TEST = { timeout: 30_000 };
 /** Fast liveness for the host that comes after. */
 const FAST_HEARTBEATS = { HEARTBEAT_INTERVAL: '0.2', DEAD_AFTER: '1' };
-let server: RedisServer;
-let redis: Redis;
-const hosts = new Hosts();
-
-before(async () => {
-  server = await RedisServer.start();
-  redis = new Redis(server.url);
-});
-afterEach(() => hosts.killAll());
-after(async () => {
-  await hosts.killAll();
-  redis.disconnect();
-  await server.destroy();
-});
+const env = useHostTestEnvironment();
 
 const workerOf = (pid: number) => `${hostname()}:${pid}:e2e`;
 
 /** A host whose child is running a tracked SlowJob; returns the job id and the child's worker id. */
-async function slowJobRunning(t: E2eRedis, ms: number, env: Record<string, string> = {}) {
-  const host = hosts.start(t.env(env));
+async function slowJobRunning(t: E2eRedis, ms: number, extraEnv: Record<string, string> = {}) {
+  const host = env.hosts.start(t.env(extraEnv));
   const id = await t.pushPhp('SlowJob', { ms });
   await t.waitForStarted(1);
   const [child] = await host.waitForChildren(1);
   const worker = workerOf(child);
   assert.ok((await t.workers()).includes(worker));
-  assert.equal(await redis.hlen(t.keys.inflight(worker)), 1, 'the job is in flight');
+  assert.equal(await env.redis.hlen(t.keys.inflight(worker)), 1, 'the job is in flight');
   return { host, id, child, worker };
 }
 
 /** Starts the next host on the same prefix and waits until it has heartbeated its own worker (its stale check ran too). */
 async function nextHost(t: E2eRedis): Promise<HostProcess> {
-  const host = hosts.start(t.env(FAST_HEARTBEATS));
+  const host = env.hosts.start(t.env(FAST_HEARTBEATS));
   const [child] = await host.waitForChildren(1);
-  await waitFor(async () => (await redis.zscore(t.keys.alive, workerOf(child))) !== null, `host ${host.pid} heartbeating\n${host.output()}`);
+  await waitFor(async () => (await env.redis.zscore(t.keys.alive, workerOf(child))) !== null, `host ${host.pid} heartbeating\n${host.output()}`);
   return host;
 }
 
@@ -60,15 +46,15 @@ async function assertRecoveredAsDirtyExit(t: E2eRedis, id: string, worker: strin
   assert.equal((record.payload as { id: string }).id, id);
   assert.equal((await t.status(id))?.status, 3);
   await waitFor(async () => !(await t.workers()).includes(worker), 'the dead worker unregistered');
-  assert.equal(await redis.exists(t.keys.inflight(worker)), 0);
-  assert.equal(await redis.exists(t.keys.workerStarted(worker)), 0);
-  assert.equal(await redis.zscore(t.keys.alive, worker), null);
+  assert.equal(await env.redis.exists(t.keys.inflight(worker)), 0);
+  assert.equal(await env.redis.exists(t.keys.workerStarted(worker)), 0);
+  assert.equal(await env.redis.zscore(t.keys.alive, worker), null);
   assert.deepEqual(await t.done(), []);
 }
 
 describe('worker host: recovery after a kill', () => {
   test('host SIGKILLed alone: its orphaned child finishes the job and exits; the next host finds nothing lost', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const { host, child, worker } = await slowJobRunning(t, 1000);
     host.signal('SIGKILL');
     await host.exited;
@@ -77,7 +63,7 @@ describe('worker host: recovery after a kill', () => {
     assert.equal(done.pid, child, 'the orphan finished its job');
     await waitFor(() => !isAlive(child), `orphan ${child} to exit`);
     assert.ok(!(await t.workers()).includes(worker), 'the orphan unregistered itself');
-    assert.equal(await redis.exists(t.keys.inflight(worker)), 0);
+    assert.equal(await env.redis.exists(t.keys.inflight(worker)), 0);
 
     await nextHost(t);
     assert.deepEqual(await t.failed(), [], 'nothing was failed');
@@ -87,9 +73,9 @@ describe('worker host: recovery after a kill', () => {
   });
 
   test('host killed with its children after a heartbeat: the next host recovers the job as DirtyExit', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const { host, id, worker } = await slowJobRunning(t, 5000, FAST_HEARTBEATS);
-    await waitFor(async () => (await redis.zscore(t.keys.alive, worker)) !== null, 'the first heartbeat');
+    await waitFor(async () => (await env.redis.zscore(t.keys.alive, worker)) !== null, 'the first heartbeat');
     killGroup(host.pid);
     await host.exited;
 
@@ -98,7 +84,7 @@ describe('worker host: recovery after a kill', () => {
   });
 
   test('host killed with its children before any heartbeat: the next host still recovers the job', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     // Default HEARTBEAT_INTERVAL (5 s): the group dies before the host ever heartbeats its child.
     const { host, id, worker } = await slowJobRunning(t, 5000);
     killGroup(host.pid);

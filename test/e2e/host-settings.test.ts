@@ -2,30 +2,17 @@
  * End to end: what an operator sees of a real worker host: its process titles in `ps`, and the
  * one-line errors and exit code 1 for settings it cannot use.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { VERSION } from '../../lib/version.js';
-import { freePort, RedisServer } from '../support/redis-server.js';
+import { freePort } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
+import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis } from './support/e2e-redis.js';
-import { groupAlive, Hosts, titleOf, type HostProcess } from './support/host-process.js';
+import { groupAlive, titleOf, type HostProcess } from './support/host-process.js';
 
 const TEST = { timeout: 30_000 };
-let server: RedisServer;
-let redis: Redis;
-const hosts = new Hosts();
-
-before(async () => {
-  server = await RedisServer.start();
-  redis = new Redis(server.url);
-});
-afterEach(() => hosts.killAll());
-after(async () => {
-  await hosts.killAll();
-  redis.disconnect();
-  await server.destroy();
-});
+const env = useHostTestEnvironment();
 
 const TITLE_HEAD = `resque-${VERSION}: `;
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -52,8 +39,8 @@ async function assertRefused(host: HostProcess, setting: RegExp): Promise<string
 
 describe('worker host: process titles', () => {
   test('host and children show Resque-style titles; a working child shows its job', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    const host = hosts.start(t.env());
+    const t = new E2eRedis(env.server, env.redis);
+    const host = env.hosts.start(t.env());
     const [child] = await host.waitForChildren(1);
 
     await waitForTitle(child, new RegExp(`^${escaped(TITLE_HEAD)}Waiting for e2e$`), host);
@@ -73,21 +60,21 @@ describe('worker host: process titles', () => {
 
 describe('worker host: bad settings', () => {
   test('COUNT=abc: exit 1 and one line naming COUNT', TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    const line = await assertRefused(hosts.start(t.env({ COUNT: 'abc' })), /COUNT/);
+    const t = new E2eRedis(env.server, env.redis);
+    const line = await assertRefused(env.hosts.start(t.env({ COUNT: 'abc' })), /COUNT/);
     assert.match(line, /abc/);
   });
 
   test("QUEUE='': exit 1 and one line naming QUEUE", TEST, async () => {
-    const t = new E2eRedis(server, redis);
-    await assertRefused(hosts.start(t.env({ QUEUE: '' })), /QUEUE/);
+    const t = new E2eRedis(env.server, env.redis);
+    await assertRefused(env.hosts.start(t.env({ QUEUE: '' })), /QUEUE/);
   });
 
   test('REDIS_URL at a closed port: exit 1 and one line naming REDIS_URL', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const port = await freePort();
     // The host boots its first child (which reports the application's settings) before it resolves Redis.
-    const line = await assertRefused(hosts.start(t.env({ REDIS_URL: `redis://127.0.0.1:${port}` })), /REDIS_URL/);
+    const line = await assertRefused(env.hosts.start(t.env({ REDIS_URL: `redis://127.0.0.1:${port}` })), /REDIS_URL/);
     assert.match(line, new RegExp(String(port)));
   });
 });

@@ -3,34 +3,20 @@
  * QUIT finishes the job, TERM kills it after SHUTDOWN_TIMEOUT (failed, never lost), USR1 kills
  * only the job, USR2/CONT pause and resume.
  */
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { VERSION } from '../../lib/version.js';
-import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
+import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis } from './support/e2e-redis.js';
-import { Hosts, isAlive, titleOf, type HostProcess } from './support/host-process.js';
+import { isAlive, titleOf, type HostProcess } from './support/host-process.js';
 
 const TEST = { timeout: 30_000 };
-let server: RedisServer;
-let redis: Redis;
-const hosts = new Hosts();
-
-before(async () => {
-  server = await RedisServer.start();
-  redis = new Redis(server.url);
-});
-afterEach(() => hosts.killAll());
-after(async () => {
-  await hosts.killAll();
-  redis.disconnect();
-  await server.destroy();
-});
+const env = useHostTestEnvironment();
 
 /** Starts a host, queues a SlowJob and waits until it runs; returns the child running it. */
-async function hostRunningSlowJob(t: E2eRedis, ms: number, env: Record<string, string> = {}): Promise<{ host: HostProcess; child: number }> {
-  const host = hosts.start(t.env(env));
+async function hostRunningSlowJob(t: E2eRedis, ms: number, extraEnv: Record<string, string> = {}): Promise<{ host: HostProcess; child: number }> {
+  const host = env.hosts.start(t.env(extraEnv));
   await t.push('SlowJob', { ms });
   await t.waitForStarted(1);
   const [child] = await host.waitForChildren(1);
@@ -41,12 +27,12 @@ async function hostRunningSlowJob(t: E2eRedis, ms: number, env: Record<string, s
 async function assertNoWorkerLeft(t: E2eRedis): Promise<void> {
   assert.deepEqual(await t.workers(), [], 'workers set empty');
   assert.deepEqual(await t.inflightKeys(), [], 'no inflight keys left');
-  assert.equal(await redis.zcard(t.keys.alive), 0, 'workers:alive empty');
+  assert.equal(await env.redis.zcard(t.keys.alive), 0, 'workers:alive empty');
 }
 
 describe('worker host: signals', () => {
   test('QUIT lets the running job finish, then the host exits 0 and unregisters everything', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const { host, child } = await hostRunningSlowJob(t, 1500);
     host.signal('SIGQUIT');
 
@@ -62,7 +48,7 @@ describe('worker host: signals', () => {
   });
 
   test('TERM with SHUTDOWN_TIMEOUT=0 kills the running job at once: failed as DirtyExit, not lost', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const { host } = await hostRunningSlowJob(t, 5000, { SHUTDOWN_TIMEOUT: '0' });
     const sent = Date.now();
     host.signal('SIGTERM');
@@ -81,7 +67,7 @@ describe('worker host: signals', () => {
   });
 
   test('TERM with SHUTDOWN_TIMEOUT=10 lets a short job finish', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const { host } = await hostRunningSlowJob(t, 800, { SHUTDOWN_TIMEOUT: '10' });
     host.signal('SIGTERM');
 
@@ -93,7 +79,7 @@ describe('worker host: signals', () => {
   });
 
   test('USR1 kills the running job (failed as DirtyExit) and the host keeps working', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     const { host, child } = await hostRunningSlowJob(t, 5000);
     host.signal('SIGUSR1');
 
@@ -111,12 +97,12 @@ describe('worker host: signals', () => {
   });
 
   test('USR2 pauses: a queued job waits; CONT resumes and it runs', TEST, async () => {
-    const t = new E2eRedis(server, redis);
+    const t = new E2eRedis(env.server, env.redis);
     // INTERVAL=30: the child's BLMOVE does not time out and re-block around the pause, so
     // "no blocked client" below can only mean the pause reached the child.
-    const host = hosts.start(t.env({ INTERVAL: '30' }));
+    const host = env.hosts.start(t.env({ INTERVAL: '30' }));
     const [child] = await host.waitForChildren(1);
-    const blocked = async () => Number(/blocked_clients:(\d+)/.exec(await redis.info('clients'))?.[1] ?? 0);
+    const blocked = async () => Number(/blocked_clients:(\d+)/.exec(await env.redis.info('clients'))?.[1] ?? 0);
     // BLOCKING=1: the idle child waits in BLMOVE on its queue.
     await waitFor(async () => (await blocked()) === 1, `child ${child} blocked on its queue\n${host.output()}`, 15_000);
 
