@@ -22,9 +22,20 @@ export function connect(connection: ResqueConnection | undefined, overrides: Red
   return { client: new Redis({ ...(connection ?? {}), ...options }), owned: true };
 }
 
-/** A second connection with the same settings, for blocking reads that would stall other commands. */
-export function duplicate(client: Redis, overrides: RedisOptions = {}): Redis {
-  return client.duplicate(overrides);
+/**
+ * Worker connections outlive Redis outages: a command waits for the reconnect and is retried,
+ * never failed (the worker loop re-sends acknowledgements; producers fail fast instead).
+ */
+export const RETRY_FOREVER: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true };
+
+/**
+ * A worker's own connection with the settings of `client` (the application's), retrying forever.
+ * Its errors go to `onError` (ioredis prints "Unhandled error event" for a client without a listener).
+ */
+export function workerConnection(client: Redis, onError: (error: Error) => void, overrides: RedisOptions = {}): Redis {
+  const connection = client.duplicate({ ...RETRY_FOREVER, ...overrides });
+  connection.on('error', onError);
+  return connection;
 }
 
 export async function close(redis: OwnedRedis): Promise<void> {

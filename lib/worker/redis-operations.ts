@@ -15,7 +15,7 @@ import { JobExchange, type ExchangeTarget, type FinishedJob, type ReservedJob } 
 import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
-import { quietly } from '../redis/connection.js';
+import { quietly, workerConnection } from '../redis/connection.js';
 import type { WorkerOperations } from './worker-loop.js';
 
 const MAX_WATCHED = 8;
@@ -104,11 +104,8 @@ export class RedisWorkerOperations implements WorkerOperations {
       return sleep(seconds * 1000, abort);
     }
     if (this.watchers.length === 0) {
-      this.watchers = queues.map((queue) => {
-        const client = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-        client.on('error', () => undefined); // it reconnects by itself; the main connection reports outages
-        return { client, id: undefined, queue };
-      });
+      // They reconnect by themselves; the main connection reports outages.
+      this.watchers = queues.map((queue) => ({ client: workerConnection(this.redis, () => undefined), id: undefined, queue }));
     }
     const waits = this.watchers.map(async (watcher) => {
       watcher.id ??= Number(await watcher.client.client('ID'));

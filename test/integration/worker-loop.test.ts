@@ -60,6 +60,8 @@ function makeWorker(options: {
   };
 }
 
+// The blocking tests use INTERVAL=30 s and a 5 s test timeout: a worker that slept its interval
+// instead of waking on the push, or a stop() that waited the block out, fails them.
 describe('worker loop on real Redis', () => {
   test('runs queued jobs once each, acknowledges them and leaves nothing in flight', async () => {
     const keys = new ResqueKeys(uniquePrefix());
@@ -225,7 +227,7 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
-  test('a blocking idle worker wakes when a job is pushed, without taking it out of order', async () => {
+  test('a blocking idle worker wakes when a job is pushed, without taking it out of order', { timeout: 5_000 }, async () => {
     const keys = new ResqueKeys(uniquePrefix());
     const seen: unknown[] = [];
     const worker = makeWorker({ keys, queues: ['a', 'b'], blocking: true, interval: 30, maxJobs: 2, run: (ctx) => seen.push(ctx.data) });
@@ -237,7 +239,7 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
-  test('stop() while blocked returns at once; pause() takes nothing until resume()', async () => {
+  test('stop() while blocked returns at once; pause() takes nothing until resume()', { timeout: 5_000 }, async () => {
     const keys = new ResqueKeys(uniquePrefix());
     const seen: unknown[] = [];
     const worker = makeWorker({ keys, queues: ['q'], blocking: true, interval: 30, run: (ctx) => seen.push(ctx.data) });

@@ -8,7 +8,7 @@ import type { WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
 import { workerId, workerName } from '../../protocol/worker-id.js';
-import { quietly } from '../../redis/connection.js';
+import { quietly, workerConnection } from '../../redis/connection.js';
 import type { JobPolicy } from '../ipc.js';
 import type { JobContext } from '../job-context.js';
 import { createPerformer } from '../job-performer.js';
@@ -41,13 +41,15 @@ export interface ChildWorker {
 export async function createChildWorker(options: ChildWorkerOptions): Promise<ChildWorker> {
   const { settings, policies } = options;
   const keys = new ResqueKeys(settings.prefix);
-  // A worker must outlive Redis outages: its commands wait and retry instead of failing.
-  const redis = options.appRedis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, ...options.redisOverrides });
   let down = false;
-  redis.on('error', (error: Error) => {
-    if (!down) console.error(`[resque ${process.pid}] Redis unreachable (${error.message}); retrying`);
-    down = true;
-  });
+  const redis = workerConnection(
+    options.appRedis,
+    (error) => {
+      if (!down) console.error(`[resque ${process.pid}] Redis unreachable (${error.message}); retrying`);
+      down = true;
+    },
+    options.redisOverrides,
+  );
   redis.on('ready', () => {
     down = false;
   });

@@ -5,6 +5,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnreachableError } from '../../errors/redis-unreachable.error.js';
+import { RETRY_FOREVER } from '../../redis/connection.js';
 
 /** Options from a URL, without connecting: what `new Redis(url)` would use. */
 export function optionsFromUrl(url: string): RedisOptions {
@@ -36,7 +37,7 @@ export async function connectHostRedis(options: RedisOptions, settingName: strin
   } finally {
     probe.disconnect();
   }
-  const client = new Redis({ ...options, maxRetriesPerRequest: null, enableOfflineQueue: true });
+  const client = new Redis({ ...options, ...RETRY_FOREVER });
   client.on('error', () => undefined); // reconnects by itself; errors surface where commands wait
   return client;
 }
