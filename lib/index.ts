@@ -26,7 +26,7 @@ export {
 } from './client/resque-client.js';
 export type { FailedJob, WorkingOn } from './protocol/records.js';
 export type { EnqueueContext } from './client/enqueue-context.js';
-export { isValidQueueName } from './client/queue-name.js';
+export { isValidQueueName, assertQueueName, MAX_QUEUE_NAME_LENGTH } from './protocol/queue-name.js';
 
 export {
   ResqueEvents,

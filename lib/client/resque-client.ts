@@ -19,7 +19,7 @@ import { enqueueJobs, type EncodedJob } from '../protocol/scripts/enqueue-jobs.j
 import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
 import { resqueTime } from '../protocol/time.js';
 import { parseWorkerId } from '../protocol/worker-id.js';
-import { assertQueueName } from './queue-name.js';
+import { assertQueueName } from '../protocol/queue-name.js';
 import { parseFailureRecord, parseWorkingOn, retryTarget, withRetriedAt, type FailedJob, type WorkingOn } from '../protocol/records.js';
 
 export interface ResqueClientOptions {

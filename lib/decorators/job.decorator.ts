@@ -1,6 +1,6 @@
 import { applyDecorators, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { assertQueueName } from '../client/queue-name.js';
+import { assertQueueName } from '../protocol/queue-name.js';
 import type { JobMetadata, JobOptions } from './job-options.interface.js';
 
 const JobMetadataDecorator = DiscoveryService.createDecorator<JobMetadata>();

@@ -1,9 +1,13 @@
+import { printable } from '../protocol/printable.js';
 import { ResqueError } from './resque.error.js';
 
-/** A queue name that is empty or holds whitespace or a comma; worker ids and QUEUE lists split on those. */
+/** A queue name that breaks the rule in protocol/queue-name.ts; `problem` says how. */
 export class InvalidQueueNameError extends ResqueError {
   override name = 'InvalidQueueNameError';
-  constructor(readonly queue: string) {
-    super(`Invalid queue name ${JSON.stringify(queue)}: it must be non-empty, without whitespace or commas`);
+  constructor(readonly queue: unknown, readonly problem = 'it breaks the queue name rule') {
+    super(
+      `Invalid queue name ${typeof queue === 'string' ? `"${printable(queue, 64)}"` : printable(queue, 64)}: ${problem}; ` +
+        'a queue name is 1-128 characters without whitespace, control characters, ":", "," or "*"',
+    );
   }
 }

@@ -4,6 +4,8 @@
  * Precedence: environment > options passed to runWorker > ResqueModule's `worker` options > defaults.
  */
 import { InvalidSettingError } from '../errors/invalid-setting.error.js';
+import { printable } from '../protocol/printable.js';
+import { queueNameProblem } from '../protocol/queue-name.js';
 
 export interface WorkerSettings {
   /** QUEUE: queue names in priority order; `*` alone means every queue, alphabetically, re-read as queues appear. */
@@ -109,7 +111,8 @@ export function parseQueues(name: string, value: string): string[] {
   const queues = value.split(',').map((q) => q.trim()).filter((q) => q !== '');
   if (queues.length === 0) throw new InvalidSettingError(name, value, 'needs at least one queue name, or *');
   for (const q of queues) {
-    if (/[\s\u0000-\u001f]/.test(q)) throw new InvalidSettingError(name, value, `queue name ${JSON.stringify(q)} contains whitespace`);
+    const problem = q === '*' ? undefined : queueNameProblem(q);
+    if (problem !== undefined) throw new InvalidSettingError(name, value, `queue name "${printable(q, 64)}" is invalid: ${problem}`);
   }
   if (queues.includes('*') && queues.length > 1) {
     throw new InvalidSettingError(name, value, '* must stand alone (it already means every queue)');

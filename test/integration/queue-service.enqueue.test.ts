@@ -113,6 +113,11 @@ test('data JSON would change is refused and nothing is written', async () => {
   await assert.rejects(queues.enqueueBulk('refused', 'UserJob', [{ ok: 1 }, { bad: () => 1 }]), InvalidJobDataError);
   await assert.rejects(queues.enqueue('bad queue', 'UserJob', {}), InvalidQueueNameError);
   await assert.rejects(queues.enqueue('', 'UserJob', {}), InvalidQueueNameError);
+  for (const queue of ['a:b', 'a*', 'bell\u0007', 'esc\u001b', 'bidi\u202e', 'x'.repeat(10_000)]) {
+    await assert.rejects(queues.enqueue(queue, 'UserJob', {}), InvalidQueueNameError, JSON.stringify(queue));
+    await assert.rejects(queues.enqueueBulk(queue, 'UserJob', [{}]), InvalidQueueNameError, JSON.stringify(queue));
+  }
+  assert.deepEqual((await redis.smembers(keys.queues)).filter((q) => !/^[\w-]+$/.test(q)), [], 'no odd name reached queues');
   assert.equal(await redis.llen(keys.queue('refused')), 0);
   assert.equal(await redis.sismember(keys.queues, 'refused'), 0);
   assert.deepEqual(await redis.keys(`${keys.key('job:')}*`).then((k) => k.filter((key) => key.includes('refused'))), []);
