@@ -278,7 +278,8 @@ export class ResqueClient {
    * Runs one operation against Redis within `enqueueTimeoutMs`. Commands go out only while the
    * connection is ready; otherwise we wait for `ready` (shared by all waiting calls).
    */
-  private async call<T>(operation: string, writes: boolean, run: () => Promise<T>): Promise<T> {
+  /** Runs `run` within the call deadline, waiting for a connection first (for the scheduler and other layers on this client). @internal */
+  async call<T>(operation: string, writes: boolean, run: () => Promise<T>): Promise<T> {
     const timeoutMs = this.enqueueTimeoutMs;
     const startedAt = Date.now();
     if (this.redis.status !== 'ready') await this.whenReady(operation, timeoutMs);

@@ -12,6 +12,11 @@
  * - `recovering:<workerId>` lock while one process recovers a dead worker
  * - `crash-requeues`       hash sha1(payload) -> requeues after crashes, so a job that kills its
  *                          process is failed after a few tries instead of looping forever
+ * - `delayed-ids`          hash job id -> due second of a delayed job we wrote (find it by id)
+ *
+ * resque-scheduler's delayed layout (shared with Ruby, php-resque-scheduler and node-resque):
+ * `delayed_queue_schedule` (zset second -> second), `delayed:<second>` (list of items) and
+ * `timestamps:<item>` (set of "delayed:<second>", not namespaced inside the member).
  */
 export class ResqueKeys {
   private readonly head: string;
@@ -63,4 +68,19 @@ export class ResqueKeys {
   recovering(workerId: string): string { return this.key(`recovering:${workerId}`); }
   /** hash sha1(payload) -> times requeued after a crash; caps crash loops. */
   get crashRequeues(): string { return this.key('crash-requeues'); }
+
+  get delayedSchedule(): string { return this.key('delayed_queue_schedule'); }
+  delayed(second: number): string { return this.key(`delayed:${second}`); }
+  /** The text before `<second>` in a delayed list's key (scripts find lists by second). */
+  get delayedPrefix(): string { return this.key('delayed:'); }
+  /** The text before `<item>` in a `timestamps:<item>` key. */
+  get timestampsPrefix(): string { return this.key('timestamps:'); }
+  get delayedIds(): string { return this.key('delayed-ids'); }
+  /**
+   * The scheduler leader's lock: node-resque's key (`resque_scheduler_leader_lock`), so our hosts
+   * and node-resque Schedulers on the same Redis elect one leader between them. Ruby's
+   * resque-scheduler uses another key (`resque:resque_scheduler_master_lock`) and promotes beside
+   * us; promotion is atomic per item, so that is safe.
+   */
+  get schedulerLock(): string { return this.key('resque_scheduler_leader_lock'); }
 }
