@@ -1,5 +1,6 @@
 import type { PeekedJob } from './resque-client.js';
 import type { QueueService } from './queue.service.js';
+import type { When } from '../scheduler/delayed-item.js';
 
 /**
  * One queue, as `@InjectQueue('name')` injects it. Enqueues go through QueueService, so hooks
@@ -17,6 +18,20 @@ export class QueueHandle {
 
   enqueueBulk(className: string, items: readonly unknown[], track = false): Promise<Array<string | null>> {
     return this.queues.enqueueBulk(this.name, className, items, track);
+  }
+
+  /** A job that runs at `when` (Date or epoch ms); see QueueService.enqueueAt. */
+  enqueueAt(when: When, className: string, data: unknown, track = false): Promise<string> {
+    return this.queues.enqueueAt(when, this.name, className, data, track);
+  }
+
+  /** A job that runs `ms` milliseconds from now. */
+  enqueueIn(ms: number, className: string, data: unknown, track = false): Promise<string> {
+    return this.queues.enqueueIn(ms, this.name, className, data, track);
+  }
+
+  enqueueBulkAt(when: When, className: string, items: readonly unknown[], track = false): Promise<string[]> {
+    return this.queues.enqueueBulkAt(when, this.name, className, items, track);
   }
 
   size(): Promise<number> {

@@ -19,6 +19,8 @@ import { RESQUE_REDIS } from '../resque.tokens.js';
 import type { EnqueueContext } from './enqueue-context.js';
 import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
+import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from '../scheduler/delayed-jobs.js';
+import type { When } from '../scheduler/delayed-item.js';
 
 export interface EnqueueOptions {
   /** Create php-resque's status key (`job:<id>:status`), readable with `status(id)`. */
@@ -29,6 +31,8 @@ export interface EnqueueOptions {
 @Injectable()
 export class QueueService implements OnModuleDestroy {
   readonly client: ResqueClient;
+  /** The delayed queue (resque-scheduler's layout); the worker host's scheduler promotes it. */
+  readonly delayed: DelayedJobs;
   private readonly logger = new Logger('Resque');
 
   constructor(
@@ -42,6 +46,7 @@ export class QueueService implements OnModuleDestroy {
       keys: new ResqueKeys(options.prefix ?? 'resque'),
       enqueueTimeoutMs: options.enqueueTimeout,
     });
+    this.delayed = new DelayedJobs(this.client);
   }
 
   /**
@@ -125,6 +130,67 @@ export class QueueService implements OnModuleDestroy {
 
   private emitEnqueued(queue: string, className: string, id: string): void {
     this.events.emit({ type: 'job.enqueued', queue, className, id });
+  }
+
+  /**
+   * Enqueues one job to run at `when` (a Date or epoch ms) and resolves with its id. The job waits
+   * in resque-scheduler's delayed queue until a scheduler (every worker host runs one) moves it to
+   * its queue, keeping its id (a tracked status follows it). Never runs before `when`; late by
+   * under a second plus the scheduler's tick. beforeEnqueue/afterEnqueue listeners do not run.
+   * Typed form: `enqueueAt(SendMailJob, { to }, when)`.
+   */
+  enqueueAt<J extends JobClass>(job: J, data: JobData<J>, when: When, options?: EnqueueOptions): Promise<string>;
+  enqueueAt(when: When, queue: string, className: string, data: unknown, track?: boolean): Promise<string>;
+  enqueueAt(a: When | JobClass, b: unknown, c: unknown, d?: unknown, e?: boolean): Promise<string> {
+    if (typeof a === 'function') {
+      const { queue, name } = this.metadataOf(a);
+      return this.delayed.enqueueAt(c as When, queue, name, b, (d as EnqueueOptions | undefined)?.track ?? false);
+    }
+    return this.delayed.enqueueAt(a, b as string, c as string, d, e ?? false);
+  }
+
+  /** enqueueAt, `ms` milliseconds from now. Typed form: `enqueueIn(SendMailJob, { to }, 60_000)`. */
+  enqueueIn<J extends JobClass>(job: J, data: JobData<J>, ms: number, options?: EnqueueOptions): Promise<string>;
+  enqueueIn(ms: number, queue: string, className: string, data: unknown, track?: boolean): Promise<string>;
+  enqueueIn(a: number | JobClass, b: unknown, c: unknown, d?: unknown, e?: boolean): Promise<string> {
+    if (typeof a === 'function') return this.enqueueAt(a, b as never, Date.now() + (c as number), d as EnqueueOptions | undefined);
+    return this.enqueueAt(Date.now() + a, b as string, c as string, d, e);
+  }
+
+  /** Many delayed jobs of one class due at `when`; all validated before anything is written. */
+  enqueueBulkAt(when: When, queue: string, className: string, items: readonly unknown[], track = false): Promise<string[]> {
+    return this.delayed.enqueueBulkAt(when, queue, className, items, track);
+  }
+
+  /** Removes a delayed job; false when it is not delayed (any more). */
+  removeDelayed(id: string): Promise<boolean> {
+    return this.delayed.remove(id);
+  }
+  /** Moves a delayed job to its queue now; false when it is not delayed (any more). */
+  runDelayedNow(id: string): Promise<boolean> {
+    return this.delayed.runNow(id);
+  }
+  /** When a delayed job is due, or null. */
+  delayedAt(id: string): Promise<Date | null> {
+    return this.delayed.at(id);
+  }
+  /** Due seconds of the delayed queue, oldest first, paged, with the number of jobs in each. */
+  delayedTimestamps(start?: number, count?: number): Promise<DelayedTimestamp[]> {
+    return this.delayed.timestamps(start, count);
+  }
+  /** The delayed jobs due in one second, paged. */
+  delayedJobs(second: number, start?: number, count?: number): Promise<DelayedJob[]> {
+    return this.delayed.jobsAt(second, start, count);
+  }
+  /** Total delayed jobs. */
+  delayedCount(): Promise<number> {
+    return this.delayed.count();
+  }
+
+  private metadataOf(job: JobClass): { queue: string; name: string } {
+    const metadata = getJobMetadata(job);
+    if (!metadata) throw new NotAJobClassError(job.name);
+    return metadata;
   }
 
   status(id: string, statusPrefix?: string): Promise<JobStatusRecord | null> {

@@ -13,6 +13,7 @@
  * - `crash-requeues`       hash sha1(payload) -> requeues after crashes, so a job that kills its
  *                          process is failed after a few tries instead of looping forever
  * - `delayed-ids`          hash job id -> due second of a delayed job we wrote (find it by id)
+ * - `scheduler-leader-lock` the leading scheduler's `host:pid`, with a TTL
  *
  * resque-scheduler's delayed layout (shared with Ruby, php-resque-scheduler and node-resque):
  * `delayed_queue_schedule` (zset second -> second), `delayed:<second>` (list of items) and
@@ -77,10 +78,10 @@ export class ResqueKeys {
   get timestampsPrefix(): string { return this.key('timestamps:'); }
   get delayedIds(): string { return this.key('delayed-ids'); }
   /**
-   * The scheduler leader's lock: node-resque's key (`resque_scheduler_leader_lock`), so our hosts
-   * and node-resque Schedulers on the same Redis elect one leader between them. Ruby's
-   * resque-scheduler uses another key (`resque:resque_scheduler_master_lock`) and promotes beside
-   * us; promotion is atomic per item, so that is safe.
+   * The scheduler leader's lock, ours alone. Ruby's resque-scheduler (`resque:resque_scheduler_master_lock`)
+   * and node-resque (`resque_scheduler_leader_lock`) lock other keys, so their leaders promote beside
+   * ours; promotion pops atomically, so each item still moves once. Sharing node's key would let a
+   * node leader promote all of our items, and its promoter re-encodes them without their id.
    */
-  get schedulerLock(): string { return this.key('resque_scheduler_leader_lock'); }
+  get schedulerLock(): string { return this.key('scheduler-leader-lock'); }
 }

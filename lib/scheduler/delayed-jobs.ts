@@ -5,7 +5,7 @@
  */
 import type { ResqueClient } from '../client/resque-client.js';
 import { decodePayload, type JobPayload } from '../protocol/payload.js';
-import { JobStatus, statusJson } from '../protocol/status.js';
+import { FINISHED_STATUS_TTL_SECONDS, JobStatus, statusJson } from '../protocol/status.js';
 import { runScript } from '../redis/scripts.js';
 import { delayScript, takeDelayedScript } from '../protocol/scripts/lua.generated.js';
 import { delayedItem, dueSecond, type When } from './delayed-item.js';
@@ -58,6 +58,7 @@ export class DelayedJobs {
     const keys = this.client.keys;
     await this.client.call('enqueueAt', true, async () => {
       const waiting = statusJson(JobStatus.Waiting, new Date(), true);
+      const statusTtl = Math.max(1, second - Math.floor(Date.now() / 1000)) + FINISHED_STATUS_TTL_SECONDS;
       const calls: Promise<unknown>[] = [];
       for (let first = 0; first < jobs.length; first += BATCH) {
         const batch = jobs.slice(first, first + BATCH);
@@ -67,7 +68,7 @@ export class DelayedJobs {
             this.client.redis,
             delayScript,
             [keys.delayedSchedule, keys.delayed(second), keys.delayedIds, ...batch.map((job) => keys.timestampsPrefix + job.item), ...statusKeys],
-            [second, waiting, batch.length, ...batch.flatMap((job) => [job.id, job.item])],
+            [second, waiting, batch.length, statusTtl, ...batch.flatMap((job) => [job.id, job.item])],
           ),
         );
       }
@@ -77,21 +78,19 @@ export class DelayedJobs {
   }
 
   /** Removes a delayed job by id; false when it is not delayed (any more: promoted, removed or unknown). */
-  remove(id: string): Promise<boolean> {
-    return this.take(id, 'remove');
+  async remove(id: string): Promise<boolean> {
+    return (await this.take(id, 'remove')) !== 0;
   }
 
   /** Pushes a delayed job to its queue now; false when it is not delayed (any more). */
-  runNow(id: string): Promise<boolean> {
-    return this.take(id, 'now');
+  async runNow(id: string): Promise<boolean> {
+    return (await this.take(id, 'now')) !== 0;
   }
 
-  /** When a delayed job we wrote is due, or null when it is not delayed. */
-  at(id: string): Promise<Date | null> {
-    return this.client.call('delayedAt', false, async () => {
-      const second = await this.client.redis.hget(this.client.keys.delayedIds, id);
-      return second === null ? null : new Date(Number(second) * 1000);
-    });
+  /** When a delayed job we wrote is due, or null when it is not delayed (any more). */
+  async at(id: string): Promise<Date | null> {
+    const second = await this.take(id, 'at');
+    return second === 0 ? null : new Date(second * 1000);
   }
 
   /** Due seconds, oldest first, `count` from position `start`, each with its number of items. */
@@ -132,17 +131,19 @@ export class DelayedJobs {
     });
   }
 
-  private take(id: string, mode: 'remove' | 'now'): Promise<boolean> {
-    if (typeof id !== 'string' || !/^[0-9a-f]{1,64}$/i.test(id)) return Promise.resolve(false);
+  /** The job's due second (0: not delayed), after doing `mode` to it (take-delayed.lua). */
+  private take(id: string, mode: 'at' | 'remove' | 'now'): Promise<number> {
+    if (typeof id !== 'string' || !/^[0-9a-f]{1,64}$/i.test(id)) return Promise.resolve(0);
     const keys = this.client.keys;
-    return this.client.call(mode === 'now' ? 'runDelayedNow' : 'removeDelayed', true, async () => {
+    const operation = { at: 'delayedAt', remove: 'removeDelayed', now: 'runDelayedNow' }[mode];
+    return this.client.call(operation, mode !== 'at', async () => {
       const found = await runScript(
         this.client.redis,
         takeDelayedScript,
         [keys.delayedSchedule, keys.delayedIds, keys.queues],
         [id, mode, keys.delayedPrefix, keys.timestampsPrefix, keys.queuePrefix, this.wakeKey],
       );
-      return Number(found) === 1;
+      return Number(found);
     });
   }
 }

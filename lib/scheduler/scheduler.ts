@@ -1,7 +1,6 @@
 /**
  * The scheduler: moves due delayed jobs to their queues. Every worker host runs one; one of them
- * leads at a time (lock: keys.schedulerLock, shared with node-resque's Scheduler), and only the
- * leader promotes.
+ * leads at a time (lock: keys.schedulerLock), and only the leader promotes.
  *
  * States:
  *   follower  tries to take the lock every `lockRetryMs`; promotes nothing
@@ -23,7 +22,7 @@ import { runScript } from '../redis/scripts.js';
 export interface SchedulerOptions {
   readonly redis: Redis;
   readonly keys: ResqueKeys;
-  /** Our name in the lock, `host:pid` as node-resque writes it. */
+  /** Our name in the lock, `host:pid`. */
   readonly name: string;
   /** How often the leader looks for due jobs (default 100 ms): lateness is under 1 s + this. */
   readonly tickMs?: number;

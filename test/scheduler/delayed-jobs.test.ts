@@ -60,6 +60,8 @@ test('the due second is rounded up: a job is never promoted before the time aske
 test('promotion pushes the item unchanged, keeps the id, SADDs the queue and keeps a tracked status', async () => {
   const id = await delayed.enqueueAt(1_900_000_000_000, 'mail', 'SendMail', { n: 1 }, true);
   assert.equal((await client.status(id))?.status, JobStatus.Waiting);
+  const ttl = await redis.ttl(`resque:job:${id}:status`);
+  assert.ok(ttl > 86_400, `a WAITING status of a delayed job lives until due plus a day (ttl ${ttl})`);
   const [item] = await redis.lrange('resque:delayed:1900000000', 0, -1);
   const result = await scheduler(() => 1_900_000_005_000).promote();
   assert.deepEqual(result, { moved: 1, failed: 0, next: null });
@@ -146,10 +148,10 @@ test('one leader at a time: a second scheduler promotes nothing until the first 
   assert.ok(await a.step());
   assert.equal(a.leader, true);
   assert.equal(await b.step(), null, 'b is a follower');
-  assert.equal(await redis.get('resque:resque_scheduler_leader_lock'), 'host-a:1');
-  assert.ok((await redis.ttl('resque:resque_scheduler_leader_lock')) > 0, 'the lock expires if the leader dies');
+  assert.equal(await redis.get('resque:scheduler-leader-lock'), 'host-a:1');
+  assert.ok((await redis.ttl('resque:scheduler-leader-lock')) > 0, 'the lock expires if the leader dies');
   await a.stop();
-  assert.equal(await redis.exists('resque:resque_scheduler_leader_lock'), 0, 'released at stop');
+  assert.equal(await redis.exists('resque:scheduler-leader-lock'), 0, 'released at stop');
   await delayed.enqueueAt(1_900_000_000_000, 'q', 'C', 2);
   const result = await b.step();
   assert.equal(b.leader, true);
@@ -158,12 +160,12 @@ test('one leader at a time: a second scheduler promotes nothing until the first 
   await b.stop();
 });
 
-test('a lock held by someone else (a node-resque Scheduler) keeps us a follower', async () => {
-  await redis.set('resque:resque_scheduler_leader_lock', 'node-host:99', 'EX', 60);
+test('a lock held by another host keeps us a follower, and stop() does not release it', async () => {
+  await redis.set('resque:scheduler-leader-lock', 'node-host:99', 'EX', 60);
   const s = new DelayedScheduler({ redis, keys, name: 'host-a:1', now: () => 1_900_000_001_000 });
   assert.equal(await s.step(), null);
   await s.stop();
-  assert.equal(await redis.get('resque:resque_scheduler_leader_lock'), 'node-host:99', 'not released: not ours');
+  assert.equal(await redis.get('resque:scheduler-leader-lock'), 'node-host:99', 'not released: not ours');
 });
 
 test('bad times and bad input are refused before anything is written', async () => {

@@ -16,22 +16,24 @@
   ARGV[1]     the due second (epoch seconds, as a decimal string)
   ARGV[2]     WAITING status JSON, written to every status key
   ARGV[3]     N, the number of items
-  ARGV[4..]   two values per item: id, item
+  ARGV[4]     seconds the WAITING status lives: until due plus a day, so the status of a job that
+              a foreign promoter re-enqueued without its id (Ruby, node, php) does not stay forever
+  ARGV[5..]   two values per item: id, item
 
   Returns the number of items in delayed:<second> after the push.
 ]]
 local schedule, list, ids = KEYS[1], KEYS[2], KEYS[3]
-local second, waiting, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local second, waiting, count, statusTtl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local member = 'delayed:' .. second
 local length = 0
 for i = 1, count do
-  local id, item = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  local id, item = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   length = redis.call('RPUSH', list, item)
   redis.call('SADD', KEYS[3 + i], member)
   redis.call('HSET', ids, id, second)
 end
 redis.call('ZADD', schedule, second, second)
 for i = 4 + count, #KEYS do
-  redis.call('SET', KEYS[i], waiting)
+  redis.call('SET', KEYS[i], waiting, 'EX', statusTtl)
 end
 return length

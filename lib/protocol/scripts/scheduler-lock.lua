@@ -1,9 +1,8 @@
 --[[
-  scheduler-lock: take, keep or give up the scheduler leader's lock (node-resque's key, value
-  "host:pid"). Take: SET NX EX. Keep: only while the value is ours, then EXPIRE. Give up: DEL only
+  scheduler-lock: take, keep or give up the scheduler leader's lock (value "host:pid"). Take: SET NX EX. Keep: only while the value is ours, then EXPIRE. Give up: DEL only
   if ours. So two hosts never both believe they lead for longer than the lock lives.
 
-  KEYS[1]     resque_scheduler_leader_lock
+  KEYS[1]     scheduler-leader-lock
   ARGV[1]     our name ("host:pid")
   ARGV[2]     'acquire' or 'release'
   ARGV[3]     seconds the lock lives without renewal
