@@ -62,7 +62,7 @@ export type { FailureRecord } from './protocol/failure.js';
 export type { JobPayload } from './protocol/payload.js';
 export type { ResqueConnection } from './redis/connection.js';
 
-export { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './scheduler/delayed-jobs.js';
+export { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './client/delayed-jobs.js';
 export { DelayedScheduler, type SchedulerOptions, type PromotionResult } from './scheduler/scheduler.js';
-export { dueSecond, type When } from './scheduler/delayed-item.js';
+export { dueSecond, type When } from './protocol/delayed-item.js';
 export { InvalidDelayError } from './errors/invalid-delay.error.js';

@@ -1,6 +1,6 @@
 import type { PeekedJob } from './resque-client.js';
 import type { QueueService } from './queue.service.js';
-import type { When } from '../scheduler/delayed-item.js';
+import type { When } from '../protocol/delayed-item.js';
 
 /**
  * One queue, as `@InjectQueue('name')` injects it. Enqueues go through QueueService, so hooks

@@ -19,8 +19,8 @@ import { RESQUE_REDIS } from '../resque.tokens.js';
 import type { EnqueueContext } from './enqueue-context.js';
 import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
-import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from '../scheduler/delayed-jobs.js';
-import type { When } from '../scheduler/delayed-item.js';
+import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './delayed-jobs.js';
+import type { When } from '../protocol/delayed-item.js';
 
 export interface EnqueueOptions {
   /** Create php-resque's status key (`job:<id>:status`), readable with `status(id)`. */

@@ -38,6 +38,8 @@ export interface WorkerSettings {
   readonly deadAfter: number;
   /** MAX_CRASH_REQUEUES: times one job is put back after its process died before it is failed. */
   readonly maxCrashRequeues: number;
+  /** SCHEDULER: run the delayed-job scheduler in this host (one host leads at a time); 0 turns it off. */
+  readonly scheduler: boolean;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -55,6 +57,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   heartbeatInterval: 5,
   deadAfter: 30,
   maxCrashRequeues: 3,
+  scheduler: true,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -80,6 +83,7 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
   if (env.HEARTBEAT_INTERVAL !== undefined) out.heartbeatInterval = decimal('HEARTBEAT_INTERVAL', env.HEARTBEAT_INTERVAL, 0.1, 3600);
   if (env.DEAD_AFTER !== undefined) out.deadAfter = decimal('DEAD_AFTER', env.DEAD_AFTER, 1, 86400);
   if (env.MAX_CRASH_REQUEUES !== undefined) out.maxCrashRequeues = integer('MAX_CRASH_REQUEUES', env.MAX_CRASH_REQUEUES, 0, 1000);
+  if (env.SCHEDULER !== undefined) out.scheduler = flag(env.SCHEDULER);
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
   return out;
 }

@@ -32,6 +32,7 @@ import { connectHostRedis, optionsFromUrl } from './host-redis.js';
 import { recoverJobs } from './recover-jobs.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv } from './child-exec-argv.js';
+import { DelayedScheduler } from '../../scheduler/scheduler.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
@@ -69,6 +70,7 @@ export class WorkerHost {
   private heartbeatBusy = false;
   private firstReady: ((message: ReadyMessage) => void) | undefined;
   private stopTimer: NodeJS.Timeout | undefined;
+  private scheduler: DelayedScheduler | undefined;
   private exited!: () => void;
   private readonly envSettings: ReturnType<typeof settingsFromEnv>;
 
@@ -93,6 +95,7 @@ export class WorkerHost {
     this.redisOptions = redisOptions;
     if (this.settings.pidFile) writeFileSync(this.settings.pidFile, `${process.pid}\n`);
     await this.recoverDeadLocalWorkers();
+    this.startScheduler();
     this.state = 'running';
     this.installSignals();
     this.timers.push(setInterval(() => void this.beat(), this.settings.heartbeatInterval * 1000));
@@ -378,11 +381,27 @@ export class WorkerHost {
     if (this.stopTimer) clearTimeout(this.stopTimer);
     for (const timer of this.timers) clearInterval(timer);
     if (this.settings.pidFile) rmSync(this.settings.pidFile, { force: true });
-    void quietly(this.redis).finally(() => {
+    void (this.scheduler?.stop() ?? Promise.resolve()).then(() => quietly(this.redis)).finally(() => {
       this.log('stopped');
       this.exited();
       process.exit(0);
     });
+  }
+
+  /** Delayed jobs: every host runs a scheduler; one leads (lib/scheduler/scheduler.ts). */
+  private startScheduler(): void {
+    if (!this.settings.scheduler) return;
+    this.scheduler = new DelayedScheduler({
+      redis: this.redis,
+      keys: this.keys,
+      name: `${hostname()}:${process.pid}`,
+      onLeadership: (leader) => this.log(leader ? 'scheduler: leading (promotes delayed jobs)' : 'scheduler: following'),
+      onPromoted: (moved, failed) => {
+        if (this.settings.verbose) this.log(`scheduler: ${moved} delayed job(s) queued${failed > 0 ? `, ${failed} invalid item(s) failed` : ''}`);
+      },
+      onError: (error) => this.log(`scheduler: ${error.message}`),
+    });
+    this.scheduler.start();
   }
 
   private updateTitle(): void {

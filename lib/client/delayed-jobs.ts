@@ -3,12 +3,12 @@
  * remove, run now, and list. The scheduler (scheduler.ts) moves due jobs to their queues.
  * Every call goes through ResqueClient's deadline and outage handling.
  */
-import type { ResqueClient } from '../client/resque-client.js';
+import type { ResqueClient } from './resque-client.js';
 import { decodePayload, type JobPayload } from '../protocol/payload.js';
 import { FINISHED_STATUS_TTL_SECONDS, JobStatus, statusJson } from '../protocol/status.js';
 import { runScript } from '../redis/scripts.js';
 import { delayScript, takeDelayedScript } from '../protocol/scripts/lua.generated.js';
-import { delayedItem, dueSecond, type When } from './delayed-item.js';
+import { delayedItem, dueSecond, type When } from '../protocol/delayed-item.js';
 
 /** One due second of the delayed queue. */
 export interface DelayedTimestamp {

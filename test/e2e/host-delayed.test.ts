@@ -1,0 +1,65 @@
+/**
+ * End to end: delayed jobs promoted by the scheduler inside a real worker host, run by its
+ * children, never before their time; one leader among hosts; the lock released at QUIT.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DelayedJobs, JobStatus, ResqueClient } from '../../lib/index.js';
+import { waitFor } from '../support/wait.js';
+import { useHostTestEnvironment } from './support/host-test-environment.js';
+import { E2eRedis, E2E_QUEUE } from './support/e2e-redis.js';
+
+const TEST = { timeout: 30_000 };
+const env = useHostTestEnvironment();
+
+function delayedJobs(t: E2eRedis): DelayedJobs {
+  return new DelayedJobs(new ResqueClient({ redis: env.redis, keys: t.keys }));
+}
+
+describe('worker host: delayed jobs', () => {
+  test('a tracked delayed job runs once, not before its time, keeps its id and ends COMPLETE', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    env.hosts.start(t.env());
+    const delayed = delayedJobs(t);
+    const due = Date.now() + 1_500;
+    const id = await delayed.enqueueAt(due, E2E_QUEUE, 'EchoJob', { due }, true);
+    const now = await delayed.enqueueIn(0, E2E_QUEUE, 'EchoJob', { due: 0 });
+    const done = await t.waitForDone(2, 15_000);
+    const late = done.find((entry) => (entry.data as { due: number }).due === due)!;
+    assert.ok(late.at! >= due, `ran at ${late.at}, due ${due}: never early`);
+    assert.ok(late.at! - due < 2_500, `late by ${late.at! - due} ms: under a second of rounding plus the tick (and boot noise)`);
+    assert.equal(done[0].data && (done[0].data as { due: number }).due, 0, 'a job due now ran first');
+    await waitFor(async () => (await t.status(id))?.status === JobStatus.Complete, 'the delayed job\'s status to follow it to COMPLETE');
+    assert.equal(await delayed.at(id), null);
+    assert.equal(await delayed.at(now), null);
+    assert.equal(await delayed.count(), 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await t.done()).length, 2, 'each ran once');
+  });
+
+  test('two hosts: one scheduler leads; QUIT releases the lock and the other takes over', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const a = env.hosts.start(t.env());
+    await waitFor(async () => (await env.redis.get(t.keys.schedulerLock)) !== null, 'a leader');
+    const b = env.hosts.start(t.env());
+    await waitFor(() => b.stdout.some((line) => line.includes('started:')), 'host b to start');
+    assert.match((await env.redis.get(t.keys.schedulerLock))!, new RegExp(`:${a.pid}$`));
+    a.signal('SIGQUIT');
+    await a.exited;
+    await waitFor(async () => (await env.redis.get(t.keys.schedulerLock))?.endsWith(`:${b.pid}`), 'host b to lead', 10_000);
+    const delayed = delayedJobs(t);
+    await delayed.enqueueIn(200, E2E_QUEUE, 'EchoJob', { after: 'failover' });
+    const [done] = await t.waitForDone(1, 10_000);
+    assert.deepEqual(done.data, { after: 'failover' });
+  });
+
+  test('SCHEDULER=0: the host promotes nothing', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const host = env.hosts.start({ ...t.env(), SCHEDULER: '0' });
+    await waitFor(() => host.stdout.some((line) => line.includes('started:')), 'host to start');
+    await delayedJobs(t).enqueueIn(0, E2E_QUEUE, 'EchoJob', {});
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    assert.equal(await env.redis.exists(t.keys.schedulerLock), 0);
+    assert.equal(await delayedJobs(t).count(), 1, 'still delayed');
+  });
+});
