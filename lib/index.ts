@@ -66,3 +66,8 @@ export { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './client/de
 export { DelayedScheduler, type SchedulerOptions, type PromotionResult } from './scheduler/scheduler.js';
 export { dueSecond, type When } from './protocol/delayed-item.js';
 export { InvalidDelayError } from './errors/invalid-delay.error.js';
+export { RecurringSchedules, type ScheduleInfo } from './client/recurring-schedules.js';
+export type { ScheduleDefinition } from './client/recurrence.js';
+export { RecurringFirer, type RecurringFirerOptions } from './scheduler/recurring-firer.js';
+export type { JobSchedule } from './decorators/job-options.interface.js';
+export { InvalidScheduleError } from './errors/invalid-schedule.error.js';

@@ -19,6 +19,7 @@ import { RESQUE_REDIS } from '../resque.tokens.js';
 import type { EnqueueContext } from './enqueue-context.js';
 import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
+import { RecurringSchedules } from './recurring-schedules.js';
 import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './delayed-jobs.js';
 import type { When } from '../protocol/delayed-item.js';
 
@@ -33,6 +34,8 @@ export class QueueService implements OnModuleDestroy {
   readonly client: ResqueClient;
   /** The delayed queue (resque-scheduler's layout); the worker host's scheduler promotes it. */
   readonly delayed: DelayedJobs;
+  /** Recurring schedules: `schedules.set(name, { queue, className, cron | every, tz, data })`, `remove`, `list`. */
+  readonly schedules: RecurringSchedules;
   private readonly logger = new Logger('Resque');
 
   constructor(
@@ -47,6 +50,7 @@ export class QueueService implements OnModuleDestroy {
       enqueueTimeoutMs: options.enqueueTimeout,
     });
     this.delayed = new DelayedJobs(this.client);
+    this.schedules = new RecurringSchedules(this.client);
   }
 
   /**

@@ -8,6 +8,25 @@ export interface JobOptions {
   readonly timeout?: number;
   /** After the job's process crashed, put the job back instead of failing it (default false). */
   readonly retryOnCrash?: boolean;
+  /**
+   * Enqueue this job on a recurring schedule (or several): `{ cron: '*\/5 * * * *', tz, data }` or
+   * `{ every: 60_000, data }`. Written to Redis at boot; one enqueue per tick across all hosts.
+   */
+  readonly schedule?: JobSchedule | readonly JobSchedule[];
+}
+
+/** @publicApi */
+export interface JobSchedule {
+  /** Schedule name (default: the Resque class name; give one per schedule when a class has several). */
+  readonly name?: string;
+  readonly cron?: string;
+  /** IANA time zone for `cron` (default UTC). */
+  readonly tz?: string;
+  /** Instead of cron: every this many milliseconds (at least 1000). */
+  readonly every?: number;
+  /** The job's data on every run. */
+  readonly data?: unknown;
+  readonly track?: boolean;
 }
 
 /** `JobOptions` with the defaults applied and the class name fixed at decoration time. */
@@ -16,4 +35,6 @@ export interface JobMetadata {
   readonly name: string;
   readonly timeout: number;
   readonly retryOnCrash: boolean;
+  /** Recurring schedules, with their names resolved. */
+  readonly schedules: ReadonlyArray<JobSchedule & { readonly name: string }>;
 }

@@ -1,7 +1,8 @@
 import { applyDecorators, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { assertQueueName } from '../protocol/queue-name.js';
-import type { JobMetadata, JobOptions } from './job-options.interface.js';
+import { checkSchedule } from '../client/recurrence.js';
+import type { JobMetadata, JobOptions, JobSchedule } from './job-options.interface.js';
 
 const JobMetadataDecorator = DiscoveryService.createDecorator<JobMetadata>();
 
@@ -23,6 +24,7 @@ export const Job = Object.assign(
         name: options.name ?? target.name,
         timeout: options.timeout ?? 0,
         retryOnCrash: options.retryOnCrash ?? false,
+        schedules: schedulesOf(options, options.name ?? target.name),
       };
       applyDecorators(JobMetadataDecorator(metadata), Injectable())(target);
     },
@@ -32,4 +34,15 @@ export const Job = Object.assign(
 /** The `@Job` metadata of a class, or undefined when it has none. */
 export function getJobMetadata(target: Function): JobMetadata | undefined {
   return Reflect.getMetadata(Job.KEY, target) as JobMetadata | undefined;
+}
+
+/** The schedules of `@Job({ schedule })`, named and checked now, so a bad cron fails at load. */
+function schedulesOf(options: JobOptions, className: string): JobMetadata['schedules'] {
+  if (options.schedule === undefined) return [];
+  const list: readonly JobSchedule[] = Array.isArray(options.schedule) ? options.schedule : [options.schedule as JobSchedule];
+  return list.map((schedule) => {
+    const name = schedule.name ?? className;
+    checkSchedule(name, { ...schedule, queue: options.queue, className });
+    return { ...schedule, name };
+  });
 }

@@ -14,6 +14,10 @@
  *                          process is failed after a few tries instead of looping forever
  * - `delayed-ids`          hash job id -> due second of a delayed job we wrote (find it by id)
  * - `scheduler-leader-lock` the leading scheduler's `host:pid`, with a TTL
+ * - `recurring`            hash schedule name -> definition JSON (cron or every, queue, class, data)
+ * - `recurring:next`       zset schedule name -> next fire time in epoch ms (the tick key: firing
+ *                          compares and sets it, so each tick enqueues once whoever fires it)
+ * - `recurring:last`       hash schedule name -> "<epoch ms> <job id>" of the last enqueue
  *
  * resque-scheduler's delayed layout (shared with Ruby, php-resque-scheduler and node-resque):
  * `delayed_queue_schedule` (zset second -> second), `delayed:<second>` (list of items) and
@@ -84,4 +88,7 @@ export class ResqueKeys {
    * node leader promote all of our items, and its promoter re-encodes them without their id.
    */
   get schedulerLock(): string { return this.key('scheduler-leader-lock'); }
+  get recurring(): string { return this.key('recurring'); }
+  get recurringNext(): string { return this.key('recurring:next'); }
+  get recurringLast(): string { return this.key('recurring:last'); }
 }

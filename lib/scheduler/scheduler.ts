@@ -36,6 +36,8 @@ export interface SchedulerOptions {
   readonly wakeKey?: string;
   /** Epoch ms; default: Redis's clock, read inside the script. */
   readonly now?: () => number;
+  /** Recurring schedules, fired by the leader after each promotion. */
+  readonly recurring?: { fireDue(): Promise<number> };
   readonly onError?: (error: Error) => void;
   readonly onPromoted?: (moved: number, failed: number) => void;
   readonly onLeadership?: (leader: boolean) => void;
@@ -105,6 +107,7 @@ export class DelayedScheduler {
       if (result.moved + result.failed < this.batch || this.state !== 'leader') break;
     }
     if (total.moved + total.failed > 0) this.options.onPromoted?.(total.moved, total.failed);
+    if (this.options.recurring && this.state === 'leader') await this.options.recurring.fireDue();
     return total;
   }
 

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DelayedJobs, JobStatus, ResqueClient } from '../../lib/index.js';
+import { DelayedJobs, JobStatus, RecurringSchedules, ResqueClient } from '../../lib/index.js';
 import { waitFor } from '../support/wait.js';
 import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis, E2E_QUEUE } from './support/e2e-redis.js';
@@ -61,5 +61,24 @@ describe('worker host: delayed jobs', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal(await env.redis.exists(t.keys.schedulerLock), 0);
     assert.equal(await delayedJobs(t).count(), 1, 'still delayed');
+  });
+});
+
+describe('worker host: recurring schedules', () => {
+  test('three hosts, one schedule every second: one enqueue per tick', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const schedules = new RecurringSchedules(new ResqueClient({ redis: env.redis, keys: t.keys }));
+    await schedules.set('tick', { queue: E2E_QUEUE, className: 'EchoJob', every: 1_000, data: { tick: true } });
+    const first = Number(await env.redis.zscore(t.keys.recurringNext, 'tick'));
+    for (let i = 0; i < 3; i++) env.hosts.start(t.env());
+    await t.waitForDone(4, 20_000);
+    const last = Number((await env.redis.hget(t.keys.recurringLast, 'tick'))!.split(' ')[0]);
+    const next = Number(await env.redis.zscore(t.keys.recurringNext, 'tick'));
+    const ticks = Math.round((next - first) / 1_000); // ticks claimed so far (first included)
+    await new Promise((resolve) => setTimeout(resolve, 200)); // let the last claimed tick's job finish
+    const runs = (await t.done()).length + (await env.redis.llen(t.keys.queue(E2E_QUEUE)));
+    assert.ok(ticks >= 4, `ticks claimed: ${ticks}`);
+    // One tick may be claimed between the two reads; a tick enqueued by two hosts would double the runs.
+    assert.ok(runs >= ticks - 1 && runs <= ticks + 1, `${runs} runs for ${ticks} ticks: none twice (last fired at ${last})`);
   });
 });

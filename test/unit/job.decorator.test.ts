@@ -12,7 +12,7 @@ test('@Job records the class name when the decorator runs, with defaults', () =>
   }
   // A bundler renaming the class later must not change the wire name.
   Object.defineProperty(SendMail, 'name', { value: 'a' });
-  assert.deepEqual(getJobMetadata(SendMail), { queue: 'mail', name: 'SendMail', timeout: 0, retryOnCrash: false });
+  assert.deepEqual(getJobMetadata(SendMail), { queue: 'mail', name: 'SendMail', timeout: 0, retryOnCrash: false, schedules: [] });
   assert.ok(Reflect.getMetadata('__injectable__', SendMail), '@Job makes the class injectable');
 });
 
@@ -21,7 +21,7 @@ test('@Job takes explicit options', () => {
   class Report implements ResqueJob {
     perform(): void {}
   }
-  assert.deepEqual(getJobMetadata(Report), { queue: 'php', name: 'App\\Jobs\\Report', timeout: 30_000, retryOnCrash: true });
+  assert.deepEqual(getJobMetadata(Report), { queue: 'php', name: 'App\\Jobs\\Report', timeout: 30_000, retryOnCrash: true, schedules: [] });
   assert.equal(getJobMetadata(class Plain {}), undefined);
 });
 

@@ -33,6 +33,7 @@ import { recoverJobs } from './recover-jobs.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv } from './child-exec-argv.js';
 import { DelayedScheduler } from '../../scheduler/scheduler.js';
+import { RecurringFirer } from '../../scheduler/recurring-firer.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
@@ -400,6 +401,7 @@ export class WorkerHost {
         if (this.settings.verbose) this.log(`scheduler: ${moved} delayed job(s) queued${failed > 0 ? `, ${failed} invalid item(s) failed` : ''}`);
       },
       onError: (error) => this.log(`scheduler: ${error.message}`),
+      recurring: new RecurringFirer({ redis: this.redis, keys: this.keys, onError: (error) => this.log(`scheduler: ${error.message}`) }),
     });
     this.scheduler.start();
   }
