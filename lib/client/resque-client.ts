@@ -14,7 +14,8 @@ import { InvalidFailureRecordError } from '../errors/invalid-failure-record.erro
 import { RedisUnavailableError } from '../errors/redis-unavailable.error.js';
 import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
-import { decodePayload, encodePayload, newJobId, queueTimeNow, toJobJson, type JobPayload } from '../protocol/payload.js';
+import { toJobJson } from '../protocol/job-json.js';
+import { decodePayload, encodePayload, newJobId, queueTimeNow, type JobPayload } from '../protocol/payload.js';
 import { enqueueJobs, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
 import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
 import { resqueTime } from '../protocol/time.js';

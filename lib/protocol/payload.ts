@@ -8,7 +8,6 @@
  * unknown fields are ignored.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 
 /** A payload as decoded from a queue. `args` stays the raw array; `data` is php-resque's `args[0]`. */
 export interface JobPayload {
@@ -37,56 +36,10 @@ export function queueTimeNow(): number {
 
 /**
  * Encodes one job the way php-resque does. `dataJson` is the already-validated JSON of
- * the data (see `toJobJson`), so bulk enqueue validates and stringifies each item once.
+ * the data (see `toJobJson` in job-json.ts), so bulk enqueue validates and stringifies each item once.
  */
 export function encodePayload(className: string, dataJson: string, id: string, queueTime: number): string {
   return `{"class":${JSON.stringify(className)},"args":[${dataJson}],"id":"${id}","queue_time":${queueTime}}`;
-}
-
-/**
- * JSON text of `data`, or an InvalidJobDataError naming the first value that would not come back
- * the same from JSON.parse: functions, symbols, BigInt, non-finite numbers, cycles, class instances
- * (Date, Map, Buffer...), and `undefined` where JSON would turn it into null or drop the whole value.
- * An object property whose value is undefined is allowed: it reads back as undefined too.
- */
-export function toJobJson(data: unknown): string {
-  if (data === undefined) throw new InvalidJobDataError('$', 'undefined cannot be sent as job data; pass null or an object');
-  assertJsonSafe(data, '$', new Set());
-  return JSON.stringify(data);
-}
-
-function assertJsonSafe(value: unknown, path: string, ancestors: Set<object>): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new InvalidJobDataError(path, `${value} is not a finite number`);
-      return;
-    case 'undefined':
-      throw new InvalidJobDataError(path, 'undefined in an array becomes null');
-    case 'object':
-      break;
-    default:
-      throw new InvalidJobDataError(path, `a ${typeof value} cannot be sent through JSON`);
-  }
-  if (value === null) return;
-  if (ancestors.has(value)) throw new InvalidJobDataError(path, 'the value contains a cycle');
-  ancestors.add(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) assertJsonSafe(value[i], `${path}[${i}]`, ancestors);
-  } else {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) {
-      const kind = (value as object).constructor?.name ?? 'object';
-      throw new InvalidJobDataError(path, `a ${kind} does not survive JSON; convert it to plain data first`);
-    }
-    for (const key of Object.keys(value)) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined) assertJsonSafe(item, `${path}.${key}`, ancestors);
-    }
-  }
-  ancestors.delete(value);
 }
 
 /** Decodes a popped payload; never throws. `reason` explains what is wrong in one sentence. */
@@ -123,3 +76,6 @@ export function decodePayload(raw: string): DecodeResult {
     },
   };
 }
+
+/** Job data to JSON text: see job-json.ts. */
+export { toJobJson, MAX_DATA_DEPTH } from './job-json.js';

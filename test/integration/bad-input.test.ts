@@ -331,6 +331,17 @@ describe('enqueue refuses data that would not survive JSON, and writes nothing',
   (deepCycle.list as Array<Record<string, unknown>>)[0].back = deepCycle;
   // eslint-disable-next-line no-sparse-arrays
   const sparse = [1, , 3];
+  function revoked(): object {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  }
+  /** An array nested `levels` deep: nest(1) = [1]. */
+  function nest(levels: number): unknown {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  }
 
   const refused: Array<[label: string, data: unknown, path: string]> = [
     ['function', { onDone: () => 1 }, '$.onDone'],
@@ -353,23 +364,57 @@ describe('enqueue refuses data that would not survive JSON, and writes nothing',
     ['class instance', { price: new Money(5) }, '$.price'],
     ['Buffer', { bytes: Buffer.from('x') }, '$.bytes'],
     ['RegExp', { re: /x/ }, '$.re'],
+    ['symbol key', { [Symbol('tag')]: 1, a: 1 }, '$[Symbol(tag)]'],
+    ['non-enumerable property', Object.defineProperty({ a: 1 }, 'hidden', { value: 2, enumerable: false }), '$.hidden'],
+    ['named property on an array', { list: Object.assign([1, 2], { extra: 3 }) }, '$.list.extra'],
+    ['symbol key on an array', { list: Object.assign([1], { [Symbol('s')]: 3 }) }, '$.list[Symbol(s)]'],
+    ['throwing getter', { a: 1, get boom(): number { throw new Error('no'); } }, '$.boom'],
+    ['revoked Proxy', { p: revoked() }, '$.p'],
+    ['revoked Proxy as data', revoked(), '$'],
+    ['Proxy whose ownKeys trap throws', { p: new Proxy({}, { ownKeys: () => { throw new TypeError('trap'); } }) }, '$.p'],
+    ['nesting deeper than 1000', { deep: nest(1000) }, '$.deep' + '[0]'.repeat(999)],
+    ['an array 5000 deep', nest(5000), '[0]'.repeat(1000).replace(/^/, '$')],
   ];
 
   for (const [label, data, path] of refused) {
-    test(`${label} → InvalidJobDataError at ${path}`, async () => {
+    test(`${label} → InvalidJobDataError at ${path.length > 40 ? `${path.slice(0, 40)}…` : path}`, async () => {
       const keys = new ResqueKeys(uniquePrefix('enq'));
       const client = new ResqueClient({ redis, keys });
       await assert.rejects(client.enqueue('q', 'UserJob', data), (error: unknown) => {
         assert.ok(error instanceof InvalidJobDataError, `got ${String(error)}`);
         assert.equal(error.name, 'InvalidJobDataError');
         assert.equal(error.path, path);
-        assert.ok(error.message.includes(path), error.message);
+        assert.ok(error.message.includes(path.slice(0, 150)), error.message);
         return true;
       });
       assert.equal(await redis.llen(keys.queue('q')), 0);
       assert.deepEqual(await redis.keys(`${keys.prefix}:*`), [], 'nothing written, not even the queues set');
     });
   }
+
+  test('what is validated is what is written: each value is read once', async () => {
+    const keys = new ResqueKeys(uniquePrefix('enq'));
+    const client = new ResqueClient({ redis, keys });
+    let reads = 0;
+    // A getter that turns into a function on the second read: JSON.stringify after a check would drop it.
+    const tricky = { get n(): unknown { reads++; return reads === 1 ? 1 : () => 1; } };
+    let trapReads = 0;
+    const proxy = new Proxy({ v: 'x' }, { get: (target, key, receiver) => (key === 'v' && ++trapReads > 1 ? undefined : Reflect.get(target, key, receiver)) });
+    await client.enqueue('q', 'UserJob', { tricky, proxy });
+    const [raw] = await redis.lrange(keys.queue('q'), 0, -1);
+    assert.deepEqual(JSON.parse(raw).args, [{ tricky: { n: 1 }, proxy: { v: 'x' } }]);
+    assert.equal(reads, 1, 'the getter ran once');
+    assert.equal(trapReads, 1, 'the get trap ran once');
+  });
+
+  test('nesting up to 1000 levels is accepted and reads back the same', async () => {
+    const keys = new ResqueKeys(uniquePrefix('enq'));
+    const client = new ResqueClient({ redis, keys });
+    const deep = nest(1000);
+    await client.enqueue('q', 'UserJob', deep);
+    const [raw] = await redis.lrange(keys.queue('q'), 0, -1);
+    assert.deepEqual(JSON.parse(raw).args, [deep]);
+  });
 
   test('enqueueBulk with one bad item among good ones writes none of them', async () => {
     const keys = new ResqueKeys(uniquePrefix('enq'));
