@@ -42,11 +42,15 @@ export class ResqueModule extends ConfigurableModuleClass {
   }
 }
 
+/**
+ * The handles of every `@InjectQueue` name, read when Nest scans the module rather than when
+ * forRoot runs: a decorator in a file evaluated after this call (a feature module that imports
+ * the shared module first) still gets its handle.
+ */
 function withQueueHandles(definition: DynamicModule): DynamicModule {
-  const providers = createQueueProviders(injectedQueueNames);
-  return {
-    ...definition,
-    providers: [...(definition.providers ?? []), ...providers],
-    exports: [...(definition.exports ?? []), ...providers.map((p) => p.provide)],
-  };
+  const handles = () => createQueueProviders(injectedQueueNames);
+  return Object.defineProperties({ ...definition }, {
+    providers: { enumerable: true, get: () => [...(definition.providers ?? []), ...handles()] },
+    exports: { enumerable: true, get: () => [...(definition.exports ?? []), ...handles().map((p) => p.provide)] },
+  });
 }

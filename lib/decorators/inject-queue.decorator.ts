@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { getQueueToken } from '../resque.tokens.js';
 
-/** Queue names seen by `@InjectQueue`; `ResqueModule.forRoot` provides a handle for each (nestjs-pino's approach). */
+/** Queue names seen by `@InjectQueue`; `ResqueModule.forRoot` provides a handle for each, read when Nest scans the module. */
 export const injectedQueueNames = new Set<string>();
 
 /**

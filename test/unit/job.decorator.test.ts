@@ -36,9 +36,11 @@ test('@InjectQueue records the name and injects the queue token', () => {
     constructor(@InjectQueue('reports-x') readonly queue: unknown) {}
   }
   assert.ok(injectedQueueNames.has('reports-x'));
-  assert.equal(getQueueToken('reports-x'), 'ResqueQueue:reports-x');
+  // One symbol per name, in any copy of the library; its description names the fix for DI errors.
+  assert.equal(getQueueToken('reports-x'), getQueueToken('reports-x'));
+  assert.match(getQueueToken('reports-x').description ?? '', /^ResqueQueue:reports-x .*ResqueModule\.registerQueue\('reports-x'\)/);
   const params = Reflect.getMetadata('self:paramtypes', Consumer) as Array<{ index: number; param: unknown }>;
-  assert.deepEqual(params, [{ index: 0, param: 'ResqueQueue:reports-x' }]);
+  assert.deepEqual(params, [{ index: 0, param: getQueueToken('reports-x') }]);
 });
 
 test('errors carry literal names and clear messages', () => {
