@@ -10,6 +10,12 @@ export type { ResqueJob, JobClass, JobData } from './decorators/resque-job.inter
 export { InjectQueue } from './decorators/inject-queue.decorator.js';
 export { ResqueHook, type ResqueHookName } from './decorators/resque-hook.decorator.js';
 export type { JobContext } from './worker/job-context.js';
+export {
+  createInProcessWorker,
+  type InProcessWorker,
+  type InProcessWorkerOptions,
+} from './worker/child/in-process-worker.js';
+export type { FinishedJob } from './protocol/scripts/exchange-jobs.js';
 
 export { JobRegistry, type RegisteredJob, type HookListeners } from './discovery/job.registry.js';
 export { JobRunner } from './discovery/job-runner.service.js';
