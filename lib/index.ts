@@ -77,3 +77,7 @@ export type { ScheduleDefinition } from './client/recurrence.js';
 export { RecurringFirer, type RecurringFirerOptions } from './scheduler/recurring-firer.js';
 export type { JobSchedule } from './decorators/job-options.interface.js';
 export { InvalidScheduleError } from './errors/invalid-schedule.error.js';
+export { UnrecoverableError } from './errors/unrecoverable.error.js';
+export { retryDelay, isRetryable, type RetryOptions } from './scheduler/retry-policy.js';
+export { listRetrying, type RetryingJob } from './client/retries.js';
+export { JobRetries, attemptDigest, type RetryTicket } from './scheduler/job-retries.js';

@@ -20,6 +20,7 @@ import type { EnqueueContext } from './enqueue-context.js';
 import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
 import { RecurringSchedules } from './recurring-schedules.js';
+import { listRetrying, type RetryingJob } from './retries.js';
 import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './delayed-jobs.js';
 import type { When } from '../protocol/delayed-item.js';
 
@@ -185,6 +186,10 @@ export class QueueService implements OnModuleDestroy {
   /** The delayed jobs due in one second, paged. */
   delayedJobs(second: number, start?: number, count?: number): Promise<DelayedJob[]> {
     return this.delayed.jobsAt(second, start, count);
+  }
+  /** Jobs waiting to be retried (`@Job({ retry })`), next attempt soonest first, paged. */
+  retrying(start?: number, count?: number): Promise<RetryingJob[]> {
+    return listRetrying(this.client, start, count);
   }
   /** Total delayed jobs. */
   delayedCount(): Promise<number> {

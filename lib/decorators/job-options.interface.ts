@@ -1,3 +1,5 @@
+import type { RetryOptions } from '../scheduler/retry-policy.js';
+
 /** @publicApi */
 export interface JobOptions {
   /** The queue this job is enqueued on by `enqueue(JobClass, data)`. */
@@ -13,6 +15,11 @@ export interface JobOptions {
    * `{ every: 60_000, data }`. Written to Redis at boot; one enqueue per tick across all hosts.
    */
   readonly schedule?: JobSchedule | readonly JobSchedule[];
+  /**
+   * Try a failed job again, through the delayed queue: `{ attempts: 5, backoff: 'exponential', delay: 1000 }`.
+   * Overrides ResqueModule's `retry`; `{ attempts: 1 }` turns a module-wide default off.
+   */
+  readonly retry?: RetryOptions;
 }
 
 /** @publicApi */
@@ -35,6 +42,7 @@ export interface JobMetadata {
   readonly name: string;
   readonly timeout: number;
   readonly retryOnCrash: boolean;
+  readonly retry?: RetryOptions;
   /** Recurring schedules, with their names resolved. */
   readonly schedules: ReadonlyArray<JobSchedule & { readonly name: string }>;
 }

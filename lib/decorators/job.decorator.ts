@@ -2,6 +2,8 @@ import { applyDecorators, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { assertQueueName } from '../protocol/queue-name.js';
 import { checkSchedule } from '../client/recurrence.js';
+import { InvalidSettingError } from '../errors/invalid-setting.error.js';
+import { retryOptionsProblem, type RetryOptions } from '../scheduler/retry-policy.js';
 import type { JobMetadata, JobOptions, JobSchedule } from './job-options.interface.js';
 
 const JobMetadataDecorator = DiscoveryService.createDecorator<JobMetadata>();
@@ -25,6 +27,7 @@ export const Job = Object.assign(
         timeout: options.timeout ?? 0,
         retryOnCrash: options.retryOnCrash ?? false,
         schedules: schedulesOf(options, options.name ?? target.name),
+        ...(options.retry ? { retry: checkedRetry(options.retry, options.name ?? target.name) } : {}),
       };
       applyDecorators(JobMetadataDecorator(metadata), Injectable())(target);
     },
@@ -45,4 +48,10 @@ function schedulesOf(options: JobOptions, className: string): JobMetadata['sched
     checkSchedule(name, { ...schedule, queue: options.queue, className });
     return { ...schedule, name };
   });
+}
+
+function checkedRetry(retry: RetryOptions, className: string): RetryOptions {
+  const problem = retryOptionsProblem(retry);
+  if (problem) throw new InvalidSettingError(`@Job(${className}).retry`, JSON.stringify(retry.attempts), problem);
+  return retry;
 }

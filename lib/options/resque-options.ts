@@ -1,3 +1,4 @@
+import type { RetryOptions } from '../scheduler/retry-policy.js';
 import type { ResqueConnection } from '../redis/connection.js';
 import type { WorkerSettings } from './worker-settings.js';
 
@@ -9,6 +10,8 @@ export interface ResqueModuleOptions {
   readonly prefix?: string;
   /** Milliseconds an enqueue may wait for an unreachable Redis before it fails (default 5000). */
   readonly enqueueTimeout?: number;
+  /** Retries for every job class without its own `@Job({ retry })` (default: none). */
+  readonly retry?: RetryOptions;
   /** Worker settings, so forRootAsync + ConfigService can set them; the environment still wins. */
   readonly worker?: Partial<WorkerSettings>;
 }

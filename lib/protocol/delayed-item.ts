@@ -30,3 +30,21 @@ export function dueSecond(when: When): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms)) throw new InvalidDelayError(when);
   return Math.ceil(ms / 1000);
 }
+
+/**
+ * A payload someone else wrote (or ours), as a delayed item: promoters need its queue inside. A
+ * payload without a top-level "queue" gets one inserted after its opening brace; its other bytes
+ * stay as they are.
+ */
+export function delayedItemFromPayload(raw: string, queue: string): string {
+  let hasQueue = false;
+  try {
+    const value = JSON.parse(raw) as Record<string, unknown>;
+    hasQueue = typeof value === 'object' && value !== null && typeof value.queue === 'string';
+  } catch {
+    hasQueue = false;
+  }
+  if (hasQueue) return raw;
+  const open = raw.indexOf('{');
+  return `${raw.slice(0, open + 1)}"queue":${JSON.stringify(queue)},${raw.slice(open + 1)}`;
+}

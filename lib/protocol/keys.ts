@@ -18,6 +18,9 @@
  * - `recurring:next`       zset schedule name -> next fire time in epoch ms (the tick key: firing
  *                          compares and sets it, so each tick enqueues once whoever fires it)
  * - `recurring:last`       hash schedule name -> "<epoch ms> <job id>" of the last enqueue
+ * - `retry-info`           hash sha1(class + args) -> JSON {attempt, queue, class, id, error, at}:
+ *                          failed attempts of a job waiting to be retried (any promoter keeps it)
+ * - `retrying`             zset sha1(class + args) -> due second of the next attempt
  *
  * resque-scheduler's delayed layout (shared with Ruby, php-resque-scheduler and node-resque):
  * `delayed_queue_schedule` (zset second -> second), `delayed:<second>` (list of items) and
@@ -91,4 +94,6 @@ export class ResqueKeys {
   get recurring(): string { return this.key('recurring'); }
   get recurringNext(): string { return this.key('recurring:next'); }
   get recurringLast(): string { return this.key('recurring:last'); }
+  get retryInfo(): string { return this.key('retry-info'); }
+  get retrying(): string { return this.key('retrying'); }
 }

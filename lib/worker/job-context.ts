@@ -19,4 +19,6 @@ export interface JobContext {
   readonly workerId: string;
   /** php-resque's `queue_time` (epoch seconds, fractional), when the producer wrote one. */
   readonly queueTime?: number;
+  /** 1 for the first run; 2 for the first retry of a job class with `@Job({ retry })`... */
+  readonly attempt: number;
 }

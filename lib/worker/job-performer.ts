@@ -5,7 +5,8 @@
  */
 import { backtraceOf, failureRecordParts, payloadAsJsonString } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
-import { decodePayload } from '../protocol/payload.js';
+import { decodePayload, type JobPayload } from '../protocol/payload.js';
+import type { RetryTicket } from '../scheduler/job-retries.js';
 import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import type { JobContext } from './job-context.js';
 import type { Perform } from './worker-loop.js';
@@ -17,6 +18,8 @@ export interface PerformerOptions {
   readonly run: (context: JobContext) => Promise<unknown>;
   /** Called before a job runs; returns a callback for when it ends (timeouts, logging), or nothing. */
   readonly onStart?: (job: ReservedJob, className: string) => (() => void) | undefined;
+  /** Retries (lib/scheduler/job-retries.ts): a ticket for jobs whose class retries, else undefined. */
+  readonly retries?: { begin(job: ReservedJob, payload: JobPayload): Promise<RetryTicket> | undefined };
 }
 
 export function createPerformer(options: PerformerOptions): Perform {
@@ -38,6 +41,8 @@ export function createPerformer(options: PerformerOptions): Perform {
     }
     const { payload } = decoded;
     const statusKey = payload.id === undefined ? undefined : keys.jobStatus(payload.id, payload.statusPrefix);
+    const pending = options.retries?.begin(job, payload);
+    const ticket = pending ? await pending : undefined;
     const ended = onStart?.(job, payload.className);
     try {
       await run({
@@ -49,9 +54,13 @@ export function createPerformer(options: PerformerOptions): Perform {
         raw: job.raw,
         queueTime: payload.queueTime,
         workerId,
+        attempt: ticket?.attempt ?? 1,
       });
+      if (ticket && ticket.attempt > 1) await ticket.succeeded().catch(() => undefined);
       return { token: job.token, statusKey, outcome: 'ok' };
     } catch (error) {
+      // Put back for another attempt (retry.lua): then there is nothing left to acknowledge.
+      if (ticket && (await ticket.failed(error).catch(() => false))) return { token: job.token, outcome: 'retried' };
       const { name, message, backtrace } = describeError(error);
       return failed(job, name, message, backtrace, statusKey);
     } finally {

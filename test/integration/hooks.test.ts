@@ -96,7 +96,7 @@ let keys: ResqueKeys;
 let runner: JobRunner;
 
 function ctx(className: string, data: unknown): JobContext {
-  return { className, queue: 'hooked', args: [data], data, raw: JSON.stringify({ class: className, args: [data] }), workerId: 'h:1:hooked', id: 'abc' };
+  return { className, queue: 'hooked', args: [data], data, raw: JSON.stringify({ class: className, args: [data] }), workerId: 'h:1:hooked', id: 'abc', attempt: 1 };
 }
 
 before(async () => {

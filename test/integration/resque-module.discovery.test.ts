@@ -59,7 +59,7 @@ after(async () => {
 });
 
 function context(className: string, data: unknown): JobContext {
-  return { className, queue: 'q', args: [data], data, raw: '', workerId: 'test:1:q' };
+  return { className, queue: 'q', args: [data], data, raw: '', workerId: 'test:1:q', attempt: 1 };
 }
 
 test('discovers @Job providers, injects their dependencies and runs them', async () => {

@@ -15,6 +15,8 @@ import { createPerformer } from '../job-performer.js';
 import { setTitle, titles } from '../process-title.js';
 import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
+import { JobRetries } from '../../scheduler/job-retries.js';
+import type { RetryOptions } from '../../scheduler/retry-policy.js';
 
 export interface ChildWorkerOptions {
   /** The application's client; the worker duplicates it with worker-friendly retry settings. */
@@ -27,6 +29,8 @@ export interface ChildWorkerOptions {
   /** A job with a timeout started: the host must learn its deadline. */
   readonly onTimedJob?: (job: { workerId: string; token: string; className: string; queue: string; deadline: number }) => void;
   readonly onTimedJobEnd?: (token: string) => void;
+  /** The retry options of a job class (its own, or the module's default), if it retries. */
+  readonly retryPolicy?: (className: string) => RetryOptions | undefined;
   /** Jobs acknowledged in Redis (the benchmark counts completions here). */
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
 }
@@ -67,6 +71,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     keys,
     workerId: id,
     run: options.run,
+    retries: options.retryPolicy ? new JobRetries(redis, keys, id, options.retryPolicy) : undefined,
     onStart: (job, className) => {
       if (!busy) {
         busy = true;

@@ -100,6 +100,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),
       policies: registry.policies(),
+      retryPolicy: (className) => registry.get(className)?.metadata.retry ?? moduleOptions.retry,
       onTimedJob: (job) => send({ type: 'job-started', ...job }),
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
     });
