@@ -10,6 +10,8 @@
  * - `inflight:<workerId>`  list of raw payloads a worker has reserved and not yet finished
  * - `workers:alive`        zset worker id -> last heartbeat in ms of Redis time (for exact-once recovery)
  * - `recovering:<workerId>` lock while one process recovers a dead worker
+ * - `recovered:<workerId>` hash token -> what a recovery did with that job (a day), so a worker that
+ *                          was presumed dead and finishes after all makes its late completion consistent
  * - `crash-requeues`       hash sha1(payload) -> requeues after crashes, so a job that kills its
  *                          process is failed after a few tries instead of looping forever
  * - `delayed-ids`          hash job id -> due second of a delayed job we wrote (find it by id)
@@ -74,6 +76,7 @@ export class ResqueKeys {
   inflight(workerId: string): string { return this.key(`inflight:${workerId}`); }
   get alive(): string { return this.key('workers:alive'); }
   recovering(workerId: string): string { return this.key(`recovering:${workerId}`); }
+  recovered(workerId: string): string { return this.key(`recovered:${workerId}`); }
   /** hash sha1(payload) -> times requeued after a crash; caps crash loops. */
   get crashRequeues(): string { return this.key('crash-requeues'); }
 

@@ -56,6 +56,7 @@ export class JobExchange {
       keys.pauseAllWorkers,
       keys.queues,
       ...queues.map((q) => keys.queue(q)),
+      keys.recovered(id), // KEYS[10+Q]: tombstones for late acknowledgements
     ];
     // ARGV[4..6], ARGV[10..11] and the queue names: the parts that never change for this worker.
     this.fixedArgs = [wildcard ? '*' : '', keys.queuePrefix, JSON.stringify(target.workerName)];

@@ -18,6 +18,7 @@
   KEYS[8]     pause-all-workers           Ruby's global pause switch: "true" reserves nothing
   KEYS[9]     queues                      set of queue names, read when ARGV[4] is '*'
   KEYS[10..]  queue:<name> lists in priority order (none when ARGV[4] is '*')
+  KEYS[10+Q]  recovered:<worker id>       tombstones of jobs a recovery took from this worker (recover.lua)
   ARGV[1]     most jobs to reserve (0: acknowledge only)
   ARGV[2]     token of the first job reserved; the next ones count up, skipping tokens in use
               (a command resent after a lost connection arrives with the same tokens)
@@ -74,6 +75,48 @@ local function setStatus(key, code, finished)
   if finished then redis.call('SET', key, value, 'EX', ttl) else redis.call('SET', key, value) end
 end
 
+-- 1b. late acknowledgement (the worker was presumed dead). Kept as one block: see recover.lua.
+-- A token no longer in flight was taken by a recovery, which left a tombstone. The job did run to
+-- its end here after all, so the records must end consistent and the job counted once:
+--   failed by the recovery, completed here: that exact failure record is removed, stat:failed
+--     undone, the status COMPLETE (stat:processed was counted by the recovery);
+--   failed by the recovery, failed here too: it stays failed, counted once;
+--   requeued and still queued: the copy is taken back (no second run), the outcome counted here;
+--   requeued and already taken by another worker: it may run twice; each run is counted by
+--     whoever finishes it.
+-- Returns the counts to add: processed, failed.
+local tombstones = KEYS[10 + queueCount]
+local function acknowledgeLate(token, statusKey, outcome, head, tail)
+  local stone = redis.call('HGET', tombstones, token)
+  if not stone then return 0, 0 end
+  redis.call('HDEL', tombstones, token)
+  local cut = string.find(stone, '\n', 1, true)
+  local action = string.sub(stone, 1, cut - 1)
+  local cut2 = string.find(stone, '\n', cut + 1, true)
+  local length = tonumber(string.sub(stone, cut + 1, cut2 - 1))
+  local queue = string.sub(stone, cut2 + 1, cut2 + length)
+  local bytes = string.sub(stone, cut2 + length + 1)
+  if action == 'fail' then
+    if outcome == 'ok' and redis.call('LREM', failedList, -1, bytes) > 0 then
+      redis.call('DECR', failedCount)
+      if statusKey ~= '' then setStatus(statusKey, 4, true) end
+    end
+    return 0, 0
+  end
+  redis.call('LREM', queuePrefix .. queue, 1, bytes)
+  if outcome == 'ok' then
+    if statusKey ~= '' then setStatus(statusKey, 4, true) end
+    return 1, 0
+  end
+  if outcome == 'fail' then
+    redis.call('RPUSH', failedList, head .. bytes .. tail)
+  else
+    redis.call('RPUSH', failedList, head .. tail)
+  end
+  if statusKey ~= '' then setStatus(statusKey, 3, true) end
+  return 1, 1
+end
+
 -- 1. acknowledge
 local done, failures = 0, 0
 for i = 12 + queueCount, #ARGV, 5 do
@@ -94,6 +137,9 @@ for i = 12 + queueCount, #ARGV, 5 do
       end
       if statusKey ~= '' then setStatus(statusKey, 3, true) end
     end
+  else
+    local lateDone, lateFailed = acknowledgeLate(token, statusKey, outcome, head, tail)
+    done, failures = done + lateDone, failures + lateFailed
   end
 end
 if done > 0 then

@@ -4,8 +4,34 @@ import type { ResqueKeys } from '../keys.js';
 import { isoTime } from '../time.js';
 import { heartbeatScript } from './lua.generated.js';
 
+export interface HeartbeatReply {
+  /** Redis's clock, ms. */
+  readonly now: number;
+  /** Workers whose heartbeat is older than `staleMs`, judged from `sinceMs` on. */
+  readonly stale: string[];
+}
+
+/**
+ * Marks `workerIds` alive (Redis clock; re-registers one a recovery removed) and returns the ids
+ * whose heartbeat is older than `staleMs`, none while `sinceMs` (the caller's connected-since, Redis ms) is younger.
+ */
+export async function judgeHeartbeats(
+  redis: Redis,
+  keys: ResqueKeys,
+  workerIds: readonly string[],
+  staleMs: number,
+  sinceMs: number,
+): Promise<HeartbeatReply> {
+  const reply = (await runScript(
+    redis,
+    heartbeatScript,
+    [keys.heartbeats, keys.alive, keys.workers, ...workerIds.map((id) => keys.workerStarted(id))],
+    [isoTime(new Date()), staleMs, sinceMs, ...workerIds],
+  )) as [number, ...string[]];
+  return { now: Number(reply[0]), stale: reply.slice(1) as string[] };
+}
+
 /** Marks `workerIds` alive (Redis clock) and returns ids whose heartbeat is older than `staleMs`. */
 export async function heartbeat(redis: Redis, keys: ResqueKeys, workerIds: readonly string[], staleMs: number): Promise<string[]> {
-  const reply = await runScript(redis, heartbeatScript, [keys.heartbeats, keys.alive], [isoTime(new Date()), staleMs, ...workerIds]);
-  return reply as string[];
+  return (await judgeHeartbeats(redis, keys, workerIds, staleMs, 0)).stale;
 }

@@ -5,6 +5,12 @@ import type { ResqueKeys } from '../keys.js';
 import { FINISHED_STATUS_TTL_SECONDS, JobStatus, statusJson } from '../status.js';
 import { recoverScript } from './lua.generated.js';
 
+/**
+ * How long a recovery's tombstones live: a worker presumed dead that acknowledges a job within this
+ * time has its late completion made consistent (see exchange.lua); later, it is simply not counted.
+ */
+export const RECOVERY_TOMBSTONE_TTL_SECONDS = 86_400;
+
 export interface RecoveredJob {
   readonly token: string;
   readonly statusKey?: string;
@@ -45,6 +51,7 @@ export async function recoverWorker(
     statusJson(JobStatus.Failed, now),
     FINISHED_STATUS_TTL_SECONDS,
     options.unregister ? '1' : '0',
+    RECOVERY_TOMBSTONE_TTL_SECONDS,
   ];
   for (const job of jobs) args.push(job.token, job.statusKey ?? '', job.action, job.record.head, job.record.tail);
   const reply = (await runScript(
@@ -63,6 +70,7 @@ export async function recoverWorker(
       keys.statFailed(),
       keys.failed,
       keys.crashRequeues,
+      keys.recovered(workerId),
     ],
     args,
   )) as [number, number];

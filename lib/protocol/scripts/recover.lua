@@ -7,18 +7,26 @@
   Requeued jobs go back to the FRONT of their queue with their bytes unchanged. A job requeued
   more than ARGV[4] times is failed instead, so a job that kills its process cannot loop forever.
 
+  Each settled job leaves a tombstone in `recovered:<worker id>` (token -> what was done, for
+  ARGV[8] seconds): a worker presumed dead that was only cut off may still finish the job, and
+  its late acknowledgement (exchange.lua) then undoes the false failure or takes back the requeued
+  copy. Tombstone: action "\n" byte length of the queue name "\n" queue name, then the exact bytes
+  written (the failure record for 'fail', the payload for 'requeue').
+
   KEYS[1]     inflight:<worker id>
   KEYS[2]     worker:<worker id>          KEYS[3] worker:<worker id>:started
   KEYS[4]     workers (set)               KEYS[5] workers:heartbeat (hash)   KEYS[6] workers:alive (zset)
   KEYS[7]     stat:processed:<worker id>  KEYS[8] stat:failed:<worker id>
   KEYS[9]     stat:processed              KEYS[10] stat:failed
   KEYS[11]    failed                      KEYS[12] crash-requeues (hash sha1(payload) -> count)
+  KEYS[13]    recovered:<worker id>       tombstones (hash token -> action, queue, bytes)
   ARGV[1]     worker id
   ARGV[2]     queue key prefix, e.g. "resque:queue:"
   ARGV[3]     WAITING status JSON         ARGV[4] most crash requeues of one payload
   ARGV[5]     FAILED status JSON          ARGV[6] seconds a finished status lives
   ARGV[7]     '1' to unregister the worker once nothing is left in flight, '0' to keep it
-  ARGV[8..]   five values per job:
+  ARGV[8]     seconds a tombstone lives
+  ARGV[9..]   five values per job:
                 token
                 status key, or ''
                 action: 'requeue' or 'fail'
@@ -29,12 +37,17 @@
 local inflight, workerRecord, started = KEYS[1], KEYS[2], KEYS[3]
 local workers, heartbeats, alive = KEYS[4], KEYS[5], KEYS[6]
 local processedByWorker, failedByWorker, processed, failedCount = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
-local failedList, crashRequeues = KEYS[11], KEYS[12]
-local id, queuePrefix, waiting, maxRequeues, failedStatus, ttl, unregister =
-  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local failedList, crashRequeues, tombstones = KEYS[11], KEYS[12], KEYS[13]
+local id, queuePrefix, waiting, maxRequeues, failedStatus, ttl, unregister, tombstoneTtl =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+
+local function tombstone(token, action, queue, bytes)
+  redis.call('HSET', tombstones, token, action .. '\n' .. #queue .. '\n' .. queue .. bytes)
+  redis.call('EXPIRE', tombstones, tombstoneTtl)
+end
 
 local requeued, failed = 0, 0
-for i = 8, #ARGV, 5 do
+for i = 9, #ARGV, 5 do
   local token, statusKey, action, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local entry = redis.call('HGET', inflight, token)
   if entry then
@@ -53,9 +66,11 @@ for i = 8, #ARGV, 5 do
     if action == 'requeue' then
       redis.call('LPUSH', queuePrefix .. queue, raw)
       if statusKey ~= '' then redis.call('SET', statusKey, waiting, 'XX') end
+      tombstone(token, 'requeue', queue, raw)
       requeued = requeued + 1
     else
       redis.call('RPUSH', failedList, head .. raw .. tail)
+      tombstone(token, 'fail', queue, head .. raw .. tail)
       if statusKey ~= '' then redis.call('SET', statusKey, failedStatus, 'XX', 'EX', ttl) end
       redis.call('INCR', processed)
       redis.call('INCR', failedCount)
