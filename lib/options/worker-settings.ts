@@ -40,6 +40,12 @@ export interface WorkerSettings {
   readonly maxCrashRequeues: number;
   /** SCHEDULER: run the delayed-job scheduler in this host (one host leads at a time); 0 turns it off. */
   readonly scheduler: boolean;
+  /** REDIS_STARTUP_TIMEOUT: seconds the host waits for Redis at start-up before it gives up (exit 1). */
+  readonly redisStartupTimeout: number;
+  /** MAX_JOBS_PER_CHILD: a long-lived child is replaced after this many jobs (0 = never). */
+  readonly maxJobsPerChild: number;
+  /** MAX_CHILD_MEMORY_MB: a child whose RSS is above this after a job is replaced (0 = never). */
+  readonly maxChildMemoryMb: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -58,6 +64,9 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   deadAfter: 30,
   maxCrashRequeues: 3,
   scheduler: true,
+  redisStartupTimeout: 30,
+  maxJobsPerChild: 0,
+  maxChildMemoryMb: 512,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -84,6 +93,9 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
   if (env.DEAD_AFTER !== undefined) out.deadAfter = decimal('DEAD_AFTER', env.DEAD_AFTER, 1, 86400);
   if (env.MAX_CRASH_REQUEUES !== undefined) out.maxCrashRequeues = integer('MAX_CRASH_REQUEUES', env.MAX_CRASH_REQUEUES, 0, 1000);
   if (env.SCHEDULER !== undefined) out.scheduler = flag(env.SCHEDULER);
+  if (env.REDIS_STARTUP_TIMEOUT !== undefined) out.redisStartupTimeout = decimal('REDIS_STARTUP_TIMEOUT', env.REDIS_STARTUP_TIMEOUT, 0, 3600);
+  if (env.MAX_JOBS_PER_CHILD !== undefined) out.maxJobsPerChild = integer('MAX_JOBS_PER_CHILD', env.MAX_JOBS_PER_CHILD, 0, 1e9);
+  if (env.MAX_CHILD_MEMORY_MB !== undefined) out.maxChildMemoryMb = integer('MAX_CHILD_MEMORY_MB', env.MAX_CHILD_MEMORY_MB, 0, 1e7);
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
   return out;
 }

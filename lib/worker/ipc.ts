@@ -10,7 +10,7 @@
  *   runs the worker loop
  *   job-started {token, ...}           ->   only for jobs with a timeout: the host enforces it
  *   job-finished {tokens}              ->   ditto
- *   quota-reached                      ->   its last job is acknowledged: the host promotes a spare now
+ *   quota-reached {reason?}            ->   it takes no more jobs (quota, memory ceiling): the host replaces it now
  *                                       <- pause | resume | drain
  *   exits 0 after drain or maxJobs; any other exit is a crash the host recovers.
  */
@@ -55,13 +55,19 @@ export interface ChildErrorMessage {
   readonly message: string;
 }
 
-export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage | { readonly type: 'quota-reached' };
+/** The child takes no more jobs: its quota (fork-per-job, MAX_JOBS_PER_CHILD) or its memory ceiling; `reason` says which. */
+export interface QuotaReachedMessage {
+  readonly type: 'quota-reached';
+  readonly reason?: string;
+}
+
+export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage | QuotaReachedMessage;
 
 export interface StartMessage {
   readonly type: 'start';
   readonly settings: WorkerSettings;
   readonly redis: RedisOptions;
-  /** Exit after this many jobs (1 in fork-per-job mode); 0 = no limit. */
+  /** Exit after this many jobs (1 in fork-per-job mode, else MAX_JOBS_PER_CHILD); 0 = no limit. */
   readonly maxJobs: number;
   /** Connect and register, then wait for `go`: a warm spare, ready to take a job within a round trip. */
   readonly hold: boolean;

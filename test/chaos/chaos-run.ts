@@ -35,6 +35,13 @@ export interface ChaosOptions {
   readonly seed?: number;
   /** Hide the worker's stderr (Redis outage warnings are expected here). */
   readonly quiet?: boolean;
+  /** Hosts on the same Redis and queue (default 1); host kills hit one of them at random. */
+  readonly hosts?: number;
+  /** How long Redis stays down per restart (default 300 ms; 3 s with only 'restart-redis'). */
+  readonly outageMs?: number;
+  /** HEARTBEAT_INTERVAL and DEAD_AFTER in seconds (default 0.5 and 3). */
+  readonly heartbeatInterval?: number;
+  readonly deadAfter?: number;
 }
 
 export type ChaosAct = 'kill-child' | 'kill-host' | 'kill-host-and-children' | 'restart-redis';
@@ -47,17 +54,50 @@ export interface ChaosReport {
   readonly lost: number;
   readonly duplicates: number;
   readonly failedWithoutReason: number;
+  /** Entries in `failed`, including jobs that also completed (a false failure). */
+  readonly failureRecords: number;
   readonly acts: Readonly<Record<ChaosAct, number>>;
   readonly seconds: number;
 }
 
 const entry = fileURLToPath(new URL('./chaos-worker.js', import.meta.url));
 
+/** Everything runs started and has not cleaned up yet: `killChaos()` (a test's after hook) ends it all. */
+const cleanups = new Set<() => Promise<void>>();
+
+/** Kills every process group and Redis a run started; for after hooks, so a timed-out test cannot hang its file. */
+export async function killChaos(): Promise<void> {
+  await Promise.all([...cleanups].map((cleanup) => cleanup()));
+}
+
+/** Resolves when `child` has exited: at once if it already has (an 'exit' listener added afterwards never fires). */
+export function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return once(child, 'exit').then(() => undefined);
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const started = Date.now();
   const random = mulberry32(options.seed ?? 42);
   const server = await RedisServer.start({ persistent: true });
+  const groups: number[] = [];
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaned ??= (async () => {
+      // Every process group we started, so no orphan (a child of a killed host) outlives the run.
+      for (const group of groups) {
+        try {
+          process.kill(-group, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      redis.disconnect();
+      await server.destroy();
+      cleanups.delete(cleanup);
+    })());
+  cleanups.add(cleanup);
   const prefix = 'chaos';
   const keys = new ResqueKeys(prefix);
   const redis = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -71,16 +111,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     CONCURRENCY: String(options.concurrency),
     BLOCKING: '1',
     INTERVAL: '1',
-    HEARTBEAT_INTERVAL: '0.5',
-    DEAD_AFTER: '3',
+    HEARTBEAT_INTERVAL: String(options.heartbeatInterval ?? 0.5),
+    DEAD_AFTER: String(options.deadAfter ?? 3),
     MAX_CRASH_REQUEUES: '5',
   };
   const acts: Record<ChaosAct, number> = { 'kill-child': 0, 'kill-host': 0, 'kill-host-and-children': 0, 'restart-redis': 0 };
-  let host: ChildProcess | undefined;
-  const groups: number[] = [];
-  const startHost = () => {
+  const hosts: ChildProcess[] = [];
+  const startHost = (slot: number) => {
     // Its own process group, so "the host and all its children" can be killed at once.
-    host = spawn(process.execPath, [entry], { env, detached: true, stdio: ['ignore', 'ignore', options.quiet ? 'ignore' : 'inherit'] });
+    const host = spawn(process.execPath, [entry], { env, detached: true, stdio: ['ignore', 'ignore', options.quiet ? 'ignore' : 'inherit'] });
+    hosts[slot] = host;
     groups.push(host.pid!);
   };
 
@@ -95,26 +135,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await enqueueJobs(redis, keys, 'chaos', batch);
     }
     log(`enqueued ${options.jobs} jobs`);
-    startHost();
+    for (let slot = 0; slot < (options.hosts ?? 1); slot++) startHost(slot);
 
     const chaosEnds = Date.now() + options.chaosMs;
     while (Date.now() < chaosEnds) {
       await sleep(options.everyMs * (0.5 + random()));
       const act = options.only ?? pick(random);
       acts[act]++;
+      const slot = Math.floor(random() * hosts.length);
       if (act === 'kill-child') {
-        const pids = childPids(host!.pid!);
+        const pids = childPids(hosts[slot].pid!);
         if (pids.length > 0) process.kill(pids[Math.floor(random() * pids.length)], 'SIGKILL');
       } else if (act === 'kill-host' || act === 'kill-host-and-children') {
-        const old = host!;
-        const exited = once(old, 'exit');
-        if (act === 'kill-host') old.kill('SIGKILL');
-        else process.kill(-old.pid!, 'SIGKILL');
+        const old = hosts[slot];
+        const exited = exitOf(old);
+        try {
+          if (act === 'kill-host') old.kill('SIGKILL');
+          else process.kill(-old.pid!, 'SIGKILL');
+        } catch {
+          // the host had exited by itself
+        }
         await exited;
-        startHost();
+        startHost(slot);
       } else {
         await server.stop();
-        await sleep(options.only === 'restart-redis' ? 3000 : 300);
+        await sleep(options.outageMs ?? (options.only === 'restart-redis' ? 3000 : 300));
         await server.start();
       }
       log(`${act} (${Math.round((Date.now() - started) / 1000)}s)`);
@@ -131,26 +176,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       await sleep(100);
     }
-    const finalHost = host!;
-    if (finalHost.exitCode === null && finalHost.signalCode === null) {
-      const exited = once(finalHost, 'exit');
-      finalHost.kill('SIGQUIT');
-      await exited;
-    } else {
-      log(`the host had exited by itself (code ${finalHost.exitCode}, signal ${finalHost.signalCode})`);
+    for (const finalHost of hosts) {
+      if (finalHost.exitCode === null && finalHost.signalCode === null) {
+        const exited = exitOf(finalHost);
+        finalHost.kill('SIGQUIT');
+        await exited;
+      } else {
+        log(`a host had exited by itself (code ${finalHost.exitCode}, signal ${finalHost.signalCode})`);
+      }
     }
     return await account(redis, keys, options.jobs, acts, started);
   } finally {
-    // Every process group we started, so no orphan (a child of a killed host) outlives the run.
-    for (const group of groups) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    redis.disconnect();
-    await server.destroy();
+    await cleanup();
   }
 }
 
@@ -192,6 +229,7 @@ async function account(redis: Redis, keys: ResqueKeys, jobs: number, acts: Recor
     lost,
     duplicates,
     failedWithoutReason,
+    failureRecords: failedRecords.length,
     acts,
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };

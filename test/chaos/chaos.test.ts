@@ -1,6 +1,10 @@
-import { test } from 'node:test';
+import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runChaos } from './chaos-run.js';
+import { killChaos, runChaos } from './chaos-run.js';
+
+// A test that times out leaves its run's hosts and Redis behind: kill them, so the file ends.
+afterEach(killChaos);
+after(killChaos);
 
 test('chaos: children, hosts and Redis killed under load; every job accounted for', { timeout: 150_000 }, async () => {
   const report = await runChaos({ jobs: 3000, chaosMs: 25_000, settleMs: 60_000, count: 3, concurrency: 4, everyMs: 600, jobMs: 20, seed: 7, quiet: true });
@@ -24,5 +28,21 @@ test('Redis outage: Redis stopped for 3 s under load, processing resumes by itse
   assert.equal(report.queued, 0);
   assert.equal(report.failed, 0, 'an outage fails no job: acknowledgements wait and retry');
   assert.equal(report.duplicates, 0, 'an outage alone causes no duplicate');
+  assert.equal(report.completed, report.jobs);
+});
+
+test('Redis down longer than DEAD_AFTER with long jobs on two hosts: no job failed, none ran twice', { timeout: 120_000 }, async () => {
+  // Jobs of 0-3 s on 2 hosts x 2 children x 2; Redis stopped 4 s with DEAD_AFTER 2 s.
+  const report = await runChaos({
+    jobs: 60, chaosMs: 2_500, settleMs: 60_000, count: 2, concurrency: 2, hosts: 2, everyMs: 1500, jobMs: 1500,
+    only: 'restart-redis', outageMs: 4_000, heartbeatInterval: 0.3, deadAfter: 2, seed: 5, quiet: true,
+  });
+  console.log(`long outage report: ${JSON.stringify(report)}`);
+  assert.equal(report.acts['restart-redis'], 1);
+  assert.equal(report.lost, 0);
+  assert.equal(report.queued, 0);
+  assert.equal(report.failed, 0, 'no live worker was taken for dead');
+  assert.equal(report.failureRecords, 0, 'no failure record, not even one withdrawn later');
+  assert.equal(report.duplicates, 0, 'no job ran twice');
   assert.equal(report.completed, report.jobs);
 });

@@ -61,17 +61,20 @@ describe('worker host: jobs', () => {
     assert.equal(await t.stat('failed'), 1);
   });
 
-  for (const { job, error } of [
-    { job: 'KillSelfJob', error: /killed by SIGKILL/ },
-    { job: 'ExitJob', error: /exited with code 1/ },
+  for (const { job, data, error } of [
+    { job: 'KillSelfJob', data: {}, error: /killed by SIGKILL while processing/ },
+    { job: 'ExitJob', data: {}, error: /exited with code 1 while processing/ },
+    // Exit code 0 mid-job is no clean exit: the job is settled at once, not 30 s later by staleness.
+    { job: 'ExitJob', data: { code: 0 }, error: /exited with code 0 while processing/ },
   ]) {
-    test(`${job}: its dead child's job is failed as DirtyExit, the child replaced, the worker unregistered`, TEST, async () => {
+    test(`${job} ${JSON.stringify(data)}: its dead child's job is failed as DirtyExit at once, the child replaced, the worker unregistered`, TEST, async () => {
       const t = new E2eRedis(env.server, env.redis);
+      // Default DEAD_AFTER (30 s): within the 10 s below only the host's own recovery can settle the job.
       const host = env.hosts.start(t.env());
-      const id = await t.pushPhp(job, {});
+      const id = await t.pushPhp(job, data);
       await t.push('EchoJob', { after: job });
 
-      const [record] = await t.waitForFailed(1);
+      const [record] = await t.waitForFailed(1, 10_000);
       assert.equal(record.exception, 'DirtyExit');
       assert.match(record.error, error);
       assert.deepEqual(Object.keys(record), [...FAILURE_FIELDS]);

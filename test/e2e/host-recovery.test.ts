@@ -72,6 +72,25 @@ describe('worker host: recovery after a kill', () => {
     assert.ok(!(await t.workers()).includes(worker));
   });
 
+  test('host SIGKILLed alone during a long job: the orphan heartbeats itself, so another host leaves its job alone', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    // DEAD_AFTER 1 s and a 4 s job: without its own heartbeats the orphan would be judged dead mid-job.
+    const { host, id, child, worker } = await slowJobRunning(t, 4000, FAST_HEARTBEATS);
+    host.signal('SIGKILL');
+    await host.exited;
+    await nextHost(t);
+
+    const [done] = await t.waitForDone(1, 15_000);
+    assert.equal(done.pid, child, 'the orphan finished its job');
+    await waitFor(() => !isAlive(child), `orphan ${child} to exit`);
+    assert.deepEqual(await t.failed(), [], 'nobody recovered the orphan\'s job');
+    assert.equal(await t.stat('failed'), 0);
+    assert.equal((await t.status(id))?.status, 4);
+    assert.equal((await t.done()).length, 1, 'the job ran once');
+    await waitFor(async () => !(await t.workers()).includes(worker), 'the orphan unregistered itself');
+    assert.equal(await env.redis.zscore(t.keys.alive, worker), null, 'and stopped heartbeating');
+  });
+
   test('host killed with its children after a heartbeat: the next host recovers the job as DirtyExit', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     const { host, id, worker } = await slowJobRunning(t, 5000, FAST_HEARTBEATS);

@@ -70,11 +70,12 @@ describe('worker host: bad settings', () => {
     await assertRefused(env.hosts.start(t.env({ QUEUE: '' })), /QUEUE/);
   });
 
-  test('REDIS_URL at a closed port: exit 1 and one line naming REDIS_URL', TEST, async () => {
+  test('REDIS_URL at a closed port through REDIS_STARTUP_TIMEOUT: exit 1 and one line naming REDIS_URL', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     const port = await freePort();
     // The host boots its first child (which reports the application's settings) before it resolves Redis.
-    const line = await assertRefused(env.hosts.start(t.env({ REDIS_URL: `redis://127.0.0.1:${port}` })), /REDIS_URL/);
+    const line = await assertRefused(env.hosts.start(t.env({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_STARTUP_TIMEOUT: '1' })), /REDIS_URL/);
     assert.match(line, new RegExp(String(port)));
+    assert.match(line, /within 1 s/, 'the line names the start-up window');
   });
 });

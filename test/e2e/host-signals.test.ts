@@ -127,3 +127,35 @@ describe('worker host: signals', () => {
     assert.ok(host.running);
   });
 });
+
+describe('worker host: signals while Redis is unreachable', () => {
+  test('TERM during an outage: the running job is killed at SHUTDOWN_TIMEOUT and the host exits, leaving its recovery to the next host', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const { host, child } = await hostRunningSlowJob(t, 20_000, { SHUTDOWN_TIMEOUT: '1' });
+    await env.server.stop();
+    const sent = Date.now();
+    host.signal('SIGTERM');
+
+    const exit = await host.waitForExit(10_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, host.output());
+    assert.ok(Date.now() - sent < 8_000, `exited within its deadline (${Date.now() - sent} ms)`);
+    assert.ok(!isAlive(child));
+    assert.ok(host.stdout.some((line) => /left to the next host/.test(line)), host.output());
+    await env.server.start();
+  });
+
+  test('QUIT during an outage: an idle host exits 0', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const host = env.hosts.start(t.env());
+    await host.waitForLine(/ started: /);
+    const [child] = await host.waitForChildren(1);
+    await waitFor(async () => (await t.workers()).length === 1, 'the child registered');
+    await env.server.stop();
+    host.signal('SIGQUIT');
+
+    const exit = await host.waitForExit(15_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, host.output());
+    await waitFor(() => !isAlive(child), `child ${child} to exit`, 5_000);
+    await env.server.start();
+  });
+});

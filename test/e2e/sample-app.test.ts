@@ -34,7 +34,7 @@ before(async () => {
   const port = await freePort();
   await app.listen(port, '127.0.0.1');
   base = `http://127.0.0.1:${port}`;
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   await app?.close();
@@ -53,7 +53,7 @@ async function status(id: string): Promise<number | null> {
   return ((await (await fetch(`${base}/jobs/${id}`)).json()) as { status: number | null }).status;
 }
 
-test('POST /users enqueues UserJob; the forked worker saves the user (status 4) or fails it (status 3)', async () => {
+test('POST /users enqueues UserJob; the forked worker saves the user (status 4) or fails it (status 3)', { timeout: 60_000 }, async () => {
   const good = await post({ name: 'Ada', email: 'ada@example.com' });
   const bad = await post({ name: 'Bob', email: 'not-an-email' });
   assert.match(good, /^[0-9a-f]{32}$/);

@@ -2,12 +2,17 @@
  * Assembles one worker of a child process: its own Redis connection (which waits out outages),
  * the Redis operations, the performer around the application's JobRunner, and the loop.
  * run-child.ts drives it over IPC; the benchmark drives the very same assembly.
+ *
+ * Two duties of its own: once its host is gone (an orphan) it heartbeats its worker id itself until
+ * it has finished and unregistered, so no other host takes its running jobs for dead; and after each
+ * job it checks its memory against MAX_CHILD_MEMORY_MB, and past it stops taking jobs (recycling).
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
 import { workerId, workerName } from '../../protocol/worker-id.js';
+import { heartbeat } from '../../protocol/scripts/heartbeat.js';
 import { quietly, workerConnection } from '../../redis/connection.js';
 import type { JobPolicy } from '../ipc.js';
 import type { JobContext } from '../job-context.js';
@@ -17,6 +22,7 @@ import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
 import { JobRetries } from '../../scheduler/job-retries.js';
 import type { RetryOptions } from '../../scheduler/retry-policy.js';
+import { within } from '../within.js';
 
 export interface ChildWorkerOptions {
   /** The application's client; the worker duplicates it with worker-friendly retry settings. */
@@ -33,6 +39,8 @@ export interface ChildWorkerOptions {
   readonly retryPolicy?: (className: string) => RetryOptions | undefined;
   /** Jobs acknowledged in Redis (the benchmark counts completions here). */
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
+  /** The child passed its memory ceiling after a job: it takes no more jobs and ends its loop. */
+  readonly onRecycle?: (reason: string) => void;
 }
 
 export interface ChildWorker {
@@ -40,7 +48,14 @@ export interface ChildWorker {
   readonly loop: WorkerLoop;
   /** Runs until stopped or the quota is reached, then unregisters and closes its connections. */
   run(onLoopEnd?: () => void): Promise<void>;
+  /** Its host is gone: heartbeat this worker ourselves until run() has unregistered it. */
+  heartbeatAlone(): void;
+  /** True while Redis is unreachable and the worker holds nothing: no job running, none awaiting its acknowledgement. */
+  idleWithoutRedis(): boolean;
 }
+
+/** An unregister that cannot reach Redis is not waited for: the host's recovery, or staleness, removes the registration. */
+const UNREGISTER_WAIT_MS = 3_000;
 
 export async function createChildWorker(options: ChildWorkerOptions): Promise<ChildWorker> {
   const { settings, policies } = options;
@@ -67,6 +82,20 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   });
   const defaultTimeoutMs = settings.jobTimeout * 1000;
   let busy = false;
+  let recycling = false;
+  /** Jobs performed and not yet acknowledged in Redis. */
+  let unacknowledged = 0;
+  const ceilingBytes = settings.maxChildMemoryMb * 2 ** 20;
+  // Late-bound: the loop is built after the performer it runs.
+  let stopLoop = () => undefined as void;
+  const checkMemory = () => {
+    if (recycling || ceilingBytes <= 0) return;
+    const rss = process.memoryUsage.rss();
+    if (rss <= ceilingBytes) return;
+    recycling = true;
+    stopLoop();
+    options.onRecycle?.(`${Math.round(rss / 2 ** 20)} MB resident after a job, above MAX_CHILD_MEMORY_MB=${settings.maxChildMemoryMb}`);
+  };
   const perform = createPerformer({
     keys,
     workerId: id,
@@ -84,8 +113,15 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       return () => options.onTimedJobEnd?.(job.token);
     },
   });
+  // Between jobs only: a job that finished, and the loop not yet asking for the next one.
+  const performThenCheck: typeof perform = (job) =>
+    perform(job).then((finished) => {
+      unacknowledged++;
+      checkMemory();
+      return finished;
+    });
   await ops.register();
-  const loop = new WorkerLoop(ops, perform, {
+  const loop = new WorkerLoop(ops, performThenCheck, {
     concurrency: settings.concurrency,
     maxJobs: options.maxJobs,
     interval: settings.interval,
@@ -96,20 +132,49 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       busy = false;
       setTitle(titles.waiting(settings.queues));
     },
-    onFinished: settings.verbose ? (jobs) => logFinished(jobs, options.onFinished) : options.onFinished,
+    onFinished: (jobs) => {
+      unacknowledged -= jobs.length;
+      if (settings.verbose) logFinished(jobs, options.onFinished);
+      else options.onFinished?.(jobs);
+    },
   });
+  stopLoop = () => loop.stop();
+  let aloneTimer: NodeJS.Timeout | undefined;
   return {
     workerId: id,
     loop,
     async run(onLoopEnd) {
       await loop.run();
       onLoopEnd?.();
-      await ops.unregister();
+      // Our own heartbeats stop before we unregister: a late one would register us again.
+      if (aloneTimer) clearInterval(aloneTimer);
+      aloneTimer = undefined;
+      await within(ops.unregister(), UNREGISTER_WAIT_MS);
       await ops.close();
       await quietly(redis);
     },
+    idleWithoutRedis() {
+      return redis.status !== 'ready' && loop.running === 0 && unacknowledged === 0;
+    },
+    heartbeatAlone() {
+      if (aloneTimer) return;
+      let beating = false;
+      const beat = () => {
+        if (beating || !aloneTimer) return;
+        beating = true;
+        // Alive only: an orphan judges nobody (staleness 'never').
+        void heartbeat(redis, keys, [id], Number.MAX_SAFE_INTEGER)
+          .catch(() => undefined)
+          .finally(() => {
+            beating = false;
+          });
+      };
+      aloneTimer = setInterval(beat, settings.heartbeatInterval * 1000);
+      beat();
+    },
   };
 }
+
 
 function logFinished(jobs: readonly FinishedJob[], next?: (jobs: readonly FinishedJob[]) => void): void {
   const failed = jobs.filter((job) => job.outcome === 'fail').length;

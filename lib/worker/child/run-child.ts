@@ -14,7 +14,7 @@ import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
 import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
 import type { WorkerLoop } from '../worker-loop.js';
-import { createChildWorker } from './child-worker.js';
+import { createChildWorker, type ChildWorker } from './child-worker.js';
 
 export type AppModuleLoader = () => Type<unknown> | Promise<Type<unknown>>;
 
@@ -42,6 +42,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   const appRedis = app.get<OwnedRedis>(RESQUE_REDIS, { strict: false }).client;
 
   let loop: WorkerLoop | undefined;
+  let worker: ChildWorker | undefined;
   let drainRequested = false;
   let go: (() => void) | undefined;
   const released = new Promise<void>((resolve) => {
@@ -70,16 +71,33 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
         go?.();
         if (loop) loop.stop();
         else void exitCleanly();
+        leaveIfRedisStaysAway();
         break;
     }
   });
-  // The host is gone (killed): take no more jobs, finish the running ones, leave.
+  // The host is gone (killed): take no more jobs, finish the running ones, leave. Nobody
+  // heartbeats us any more: we do it ourselves meanwhile, or another host takes us for dead.
   process.on('disconnect', () => {
     drainRequested = true;
     go?.();
+    worker?.heartbeatAlone();
     if (loop) loop.stop();
     else void exitCleanly();
+    leaveIfRedisStaysAway();
   });
+
+  // Draining while Redis is unreachable: the loop cannot end (its waits and its unregister need
+  // Redis). Holding nothing, the child may leave anyway: its registration is removed by the host's
+  // recovery or, failing that, by heartbeat staleness. Holding a job, it waits to acknowledge it.
+  let leaveTimer: NodeJS.Timeout | undefined;
+  function leaveIfRedisStaysAway(): void {
+    leaveTimer ??= setInterval(() => {
+      if (!worker?.idleWithoutRedis()) return;
+      console.error(`[resque ${process.pid}] Redis unreachable and nothing in flight: leaving without unregistering`);
+      clearInterval(leaveTimer);
+      void exitCleanly(3_000);
+    }, 500);
+  }
 
   // The host died while we booted (its 'disconnect' came before our listener): nobody will start us.
   if (!process.connected) await exitCleanly();
@@ -93,7 +111,8 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   });
 
   async function start(message: StartMessage): Promise<void> {
-    const worker = await createChildWorker({
+    let recycled = false;
+    worker = await createChildWorker({
       appRedis,
       redisOverrides: message.redis,
       settings: message.settings,
@@ -103,18 +122,27 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       retryPolicy: (className) => registry.get(className)?.metadata.retry ?? moduleOptions.retry,
       onTimedJob: (job) => send({ type: 'job-started', ...job }),
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
+      onRecycle: (reason) => {
+        recycled = true;
+        if (!drainRequested) send({ type: 'quota-reached', reason });
+      },
     });
     loop = worker.loop;
+    if (!process.connected) worker.heartbeatAlone(); // the host died while we connected
     if (message.hold) await released;
     if (drainRequested) loop.stop();
     await worker.run(() => {
-      if (message.maxJobs > 0 && !drainRequested) send({ type: 'quota-reached' });
+      if (message.maxJobs > 0 && !drainRequested && !recycled) {
+        send({ type: 'quota-reached', reason: message.settings.forkPerJob ? undefined : `${message.maxJobs} jobs done (MAX_JOBS_PER_CHILD)` });
+      }
     });
     await exitCleanly();
   }
 
-  async function exitCleanly(): Promise<never> {
-    await app.close().catch(() => undefined);
+  /** `boundedMs`: leaving without Redis, the application's shutdown hooks get this long. */
+  async function exitCleanly(boundedMs?: number): Promise<never> {
+    const closed = app.close().catch(() => undefined);
+    await (boundedMs === undefined ? closed : Promise.race([closed, new Promise((resolve) => setTimeout(resolve, boundedMs))]));
     process.exit(0);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The host's own Redis connection: recovery, heartbeats and the start-up check. It is checked
- * once at start (an unreachable Redis is a one-line error), then retries for ever, so the host
- * rides out an outage.
+ * The host's own Redis connection: recovery, heartbeats and the start-up check. At start it is
+ * tried for REDIS_STARTUP_TIMEOUT seconds (a Redis that never answers in that window is a one-line
+ * error), then it retries for ever, so the host rides out any later outage.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnreachableError } from '../../errors/redis-unreachable.error.js';
@@ -20,24 +20,77 @@ export function optionsFromUrl(url: string): RedisOptions {
   return options;
 }
 
-export async function connectHostRedis(options: RedisOptions, settingName: string, timeoutMs = 5_000): Promise<Redis> {
+/** REDIS_URL, else runWorker's `redis`, else the connection the application module configured (told by the first child). */
+export function chooseHostRedisOptions(redisUrl: string | undefined, explicit: string | RedisOptions | undefined, fromChild: RedisOptions): RedisOptions {
+  if (redisUrl) return optionsFromUrl(redisUrl);
+  if (typeof explicit === 'string') return optionsFromUrl(explicit);
+  if (explicit) return explicit;
+  return fromChild;
+}
+
+export interface ConnectHostRedisOptions {
+  /** How long to keep trying before giving up (REDIS_STARTUP_TIMEOUT): a Redis restarting as the host starts is waited for. */
+  readonly windowMs: number;
+  /** Stops trying (a QUIT or TERM during start-up): resolves undefined. */
+  readonly signal?: AbortSignal;
+  /** Called once, at the first failed try. */
+  readonly onWaiting?: (reason: string) => void;
+}
+
+/**
+ * Checks Redis answers (PING), retrying for `windowMs`, then returns the host's connection, which
+ * retries for ever. Only a Redis that never answered within the window is a RedisUnreachableError.
+ */
+export async function connectHostRedis(options: RedisOptions, settingName: string, connect: ConnectHostRedisOptions): Promise<Redis | undefined> {
   const where = options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
-  const probe = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
-  // Without a listener ioredis prints "[ioredis] Unhandled error event" and its stack to stderr;
-  // the socket's error (ECONNREFUSED...) is also the useful reason, connect() only says "Connection is closed."
-  let cause: Error | undefined;
-  probe.on('error', (error: Error) => {
-    cause ??= error;
-  });
-  try {
-    await probe.connect();
-    await probe.ping();
-  } catch (error) {
-    throw new RedisUnreachableError(`cannot reach Redis at ${where} (${settingName}): ${(cause ?? (error as Error)).message}`);
-  } finally {
-    probe.disconnect();
+  const deadline = Date.now() + connect.windowMs;
+  for (let attempt = 1; ; attempt++) {
+    const failure = await probe(options, Math.max(500, Math.min(5_000, deadline - Date.now())));
+    if (failure === undefined) break;
+    if (connect.signal?.aborted) return undefined;
+    if (Date.now() >= deadline) {
+      throw new RedisUnreachableError(`cannot reach Redis at ${where} (${settingName}) within ${connect.windowMs / 1000} s: ${failure}`);
+    }
+    if (attempt === 1) connect.onWaiting?.(`Redis at ${where} (${settingName}) not reachable yet (${failure}); retrying for up to ${connect.windowMs / 1000} s`);
+    if (!(await pause(Math.min(250 * attempt, 1_000, Math.max(0, deadline - Date.now())), connect.signal))) return undefined;
   }
   const client = new Redis({ ...options, ...RETRY_FOREVER });
   client.on('error', () => undefined); // reconnects by itself; errors surface where commands wait
   return client;
+}
+
+/** One connect + PING; the reason it failed, or undefined when Redis answered. */
+async function probe(options: RedisOptions, timeoutMs: number): Promise<string | undefined> {
+  const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  // Without a listener ioredis prints "[ioredis] Unhandled error event" and its stack to stderr;
+  // the socket's error (ECONNREFUSED...) is also the useful reason, connect() only says "Connection is closed."
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => {
+    cause ??= error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    return (cause ?? (error as Error)).message;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Waits `ms`; false if `signal` aborted first. */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -22,10 +22,13 @@ export interface RecoverRequest {
   /** USR1: the operator asked to kill the running jobs, so none is put back. */
   readonly neverRequeue?: boolean;
   readonly maxCrashRequeues: number;
+  /** Do nothing (not even unregister) when the worker holds nothing in flight. */
+  readonly onlyIfHeld?: boolean;
 }
 
 export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: RecoverRequest): Promise<RecoverResult> {
   const entries = await redis.hgetall(keys.inflight(request.workerId));
+  if (request.onlyIfHeld && Object.keys(entries).length === 0) return { requeued: 0, failed: 0 };
   const jobs: RecoveredJob[] = [];
   for (const [token, entry] of Object.entries(entries)) {
     const cut = entry.indexOf('\n');

@@ -66,6 +66,16 @@ export class WorkerChild {
     if (this.alive) this.process.kill('SIGKILL');
   }
 
+  /** Kills the child when one of its jobs is past its deadline (the job then fails as JobTimeoutError). */
+  enforceDeadlines(now: number): void {
+    for (const [token, job] of this.timed) {
+      if (job.deadline <= now && !this.timedOut.has(token)) {
+        this.timedOut.add(token);
+        this.kill('timeout');
+      }
+    }
+  }
+
   policy(className: string): JobPolicy | undefined {
     return this.ready?.jobs[className];
   }

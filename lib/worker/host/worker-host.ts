@@ -11,33 +11,44 @@
  *             are killed and their jobs settled as crashed (requeued or failed by policy).
  *   USR1 in any state kills the running children (their jobs fail) and starts new ones.
  *
- * A working child that exits other than by code 0 (crash, process.exit(1), SIGKILL, out of
- * memory, killed for a timeout) has its in-flight jobs recovered, then is replaced, with
- * backoff when children keep dying before they are ready.
+ *   starting  QUIT/TERM/INT -> the booting children are killed (they hold nothing), exit 0;
+ *             USR2/CONT are applied once running. Handlers are installed before anything else.
+ *
+ * A working child that exits, whatever its exit code (crash, process.exit(0) mid-job, SIGKILL,
+ * out of memory, killed for a timeout), has whatever it still holds in flight recovered at once,
+ * then is replaced, with backoff when children keep dying before they are ready.
+ * Liveness (heartbeats, judging dead workers) is liveness.ts; signals are host-signals.ts.
  */
-import { hostname } from 'node:os';
 import { writeFileSync, rmSync } from 'node:fs';
 import type { Redis, RedisOptions } from 'ioredis';
 import { resolveSettings, settingsFromEnv, type WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
-import { heartbeat } from '../../protocol/scripts/heartbeat.js';
-import { parseWorkerId, workerId } from '../../protocol/worker-id.js';
+import { workerId } from '../../protocol/worker-id.js';
 import { quietly } from '../../redis/connection.js';
 import type { ChildMessage, JobPolicy, ReadyMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
 import { ResqueError } from '../../errors/resque.error.js';
-import { connectHostRedis, optionsFromUrl } from './host-redis.js';
-import { recoverJobs } from './recover-jobs.js';
+import { chooseHostRedisOptions, connectHostRedis } from './host-redis.js';
+import { within } from '../within.js';
+import { startHostScheduler } from './host-scheduler.js';
+import { installHostSignals } from './host-signals.js';
+import { HostLiveness } from './liveness.js';
+import { recoverExitedChild } from './recover-child.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv } from './child-exec-argv.js';
-import { DelayedScheduler } from '../../scheduler/scheduler.js';
-import { RecurringFirer } from '../../scheduler/recurring-firer.js';
+import type { DelayedScheduler } from '../../scheduler/scheduler.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
 const MAX_BOOT_FAILURES_AT_START = 3;
+/**
+ * Once its children are gone at shutdown, how long the host still waits for the recoveries of the
+ * ones that died. With Redis unreachable they cannot run: the host leaves them (their jobs stay in
+ * flight) to the next host on this machine, or to any host once the heartbeats are stale.
+ */
+const RECOVERY_GRACE_MS = 3_000;
 
 export async function runHost(options: RunWorkerOptions): Promise<void> {
   try {
@@ -63,12 +74,18 @@ export class WorkerHost {
   private readonly children = new Set<WorkerChild>();
   private readonly policies: Record<string, JobPolicy> = {};
   private readonly recoveries = new Set<Promise<unknown>>();
+  private liveness: HostLiveness | undefined;
+  /** A QUIT/TERM/INT or USR2 that came during start-up, applied once the host runs. */
+  private stopRequested: 'draining' | 'stopping' | undefined;
+  private pauseRequested = false;
+  private readonly startAbort = new AbortController();
+  private recoveryGrace: NodeJS.Timeout | undefined;
+  private recoveryGraceOver = false;
   private readonly entry = process.argv[1];
   private readonly execArgv = childExecArgv(process.execArgv);
   private bootFailures = 0;
   private timers: NodeJS.Timeout[] = [];
   private fillTimer: NodeJS.Timeout | undefined;
-  private heartbeatBusy = false;
   private firstReady: ((message: ReadyMessage) => void) | undefined;
   private stopTimer: NodeJS.Timeout | undefined;
   private scheduler: DelayedScheduler | undefined;
@@ -76,45 +93,81 @@ export class WorkerHost {
   private readonly envSettings: ReturnType<typeof settingsFromEnv>;
 
   constructor(private readonly options: RunWorkerOptions) {
+    // First thing: a signal during start-up must meet our handlers, not the default action.
+    installHostSignals({
+      drain: () => this.shutdown('draining'),
+      stop: () => this.shutdown('stopping'),
+      killJobs: () => this.killJobs(),
+      pause: () => this.pause(),
+      resume: () => this.resume(),
+    });
     // Validate the environment before forking anything: a bad QUEUE/COUNT/INTERVAL is a one-line error.
     this.envSettings = settingsFromEnv(process.env);
   }
 
   async start(): Promise<void> {
     setTitle(titles.starting());
+    const exited = new Promise<void>((resolve) => {
+      this.exited = resolve;
+    });
     const first = await this.bootFirstChild();
+    if (!first) return this.stopDuringStart(exited);
     const { redisUrl, ...env } = this.envSettings;
     this.settings = resolveSettings(first.moduleSettings, this.options.settings, env);
     this.keys = new ResqueKeys(this.settings.prefix);
-    const redisOptions = this.hostRedisOptions(redisUrl, first.redis);
+    const redisOptions = chooseHostRedisOptions(redisUrl, this.options.redis, first.redis);
+    let redis: Redis | undefined;
     try {
-      this.redis = await connectHostRedis(redisOptions, redisUrl ? 'REDIS_URL' : 'the ResqueModule connection');
+      redis = await connectHostRedis(redisOptions, redisUrl ? 'REDIS_URL' : 'the ResqueModule connection', {
+        windowMs: this.settings.redisStartupTimeout * 1000,
+        signal: this.startAbort.signal,
+        onWaiting: (reason) => this.log(reason),
+      });
     } catch (error) {
       for (const child of this.children) child.kill(undefined);
       throw error;
     }
+    if (!redis) return this.stopDuringStart(exited);
+    this.redis = redis;
+    // Pending recoveries at shutdown are not waited for while Redis is away.
+    redis.on('close', () => this.maybeFinish());
     this.redisOptions = redisOptions;
     if (this.settings.pidFile) writeFileSync(this.settings.pidFile, `${process.pid}\n`);
-    await this.recoverDeadLocalWorkers();
-    this.startScheduler();
-    this.state = 'running';
-    this.installSignals();
-    this.timers.push(setInterval(() => void this.beat(), this.settings.heartbeatInterval * 1000));
-    this.timers.push(setInterval(() => this.enforceDeadlines(), 100));
-    for (const child of this.children) if (child.state === 'spare') this.place(child);
-    this.fill();
-    this.log(`started: ${this.describe()}; a child boots in ${first.bootMs} ms`);
-    await new Promise<void>((resolve) => {
-      this.exited = resolve;
+    this.scheduler = startHostScheduler(redis, this.keys, this.settings, (message) => this.log(message));
+    const liveness = new HostLiveness({
+      redis,
+      keys: this.keys,
+      settings: this.settings,
+      policies: this.policies,
+      ownWorkers: () => [...this.children].map((c) => c.workerId).filter((id): id is string => id !== undefined),
+      log: (message) => this.log(message),
     });
+    this.liveness = liveness;
+    this.state = 'running';
+    this.timers.push(setInterval(() => void liveness.beat(), this.settings.heartbeatInterval * 1000));
+    this.timers.push(setInterval(() => {
+      const now = Date.now();
+      for (const child of this.children) child.enforceDeadlines(now);
+    }, 100));
+    this.track(liveness.recoverDeadLocalWorkers().catch((error: Error) => this.log(`recovering dead local workers failed: ${error.message}`)));
+    this.log(`started: ${this.describe()}; a child boots in ${first.bootMs} ms`);
+    if (this.stopRequested) {
+      this.shutdown(this.stopRequested); // a QUIT/TERM that came while Redis was reached
+    } else {
+      for (const child of this.children) if (child.state === 'spare') this.place(child);
+      this.fill();
+      if (this.pauseRequested) this.pause();
+    }
+    await exited;
   }
 
-  private hostRedisOptions(redisUrl: string | undefined, fromChild: RedisOptions): RedisOptions {
-    const explicit = this.options.redis;
-    if (redisUrl) return optionsFromUrl(redisUrl);
-    if (typeof explicit === 'string') return optionsFromUrl(explicit);
-    if (explicit) return explicit;
-    return fromChild;
+  /** QUIT/TERM/INT before the host ran: nothing started, so nothing to drain; no child is left behind. */
+  private async stopDuringStart(exited: Promise<void>): Promise<void> {
+    this.log('stopping during start-up: no job was taken');
+    this.state = this.stopRequested ?? 'stopping';
+    for (const child of this.children) child.kill(undefined);
+    this.maybeFinish();
+    await exited;
   }
 
   private describe(): string {
@@ -123,15 +176,18 @@ export class WorkerHost {
     return `queues ${s.queues.join(',')}, ${mode}, ${s.blocking ? 'blocking' : `polling every ${s.interval}s`}, prefix "${s.prefix}"`;
   }
 
-  /** The first child tells us the application's settings and connection; nothing starts before. */
-  private async bootFirstChild(): Promise<ReadyMessage> {
+  /** The first child tells us the application's settings and connection; nothing starts before. Undefined: stopped meanwhile. */
+  private async bootFirstChild(): Promise<ReadyMessage | undefined> {
     for (let attempt = 1; ; attempt++) {
+      if (this.stopRequested) return undefined;
       const child = this.forkChild();
       const ready = await new Promise<ReadyMessage | undefined>((resolve) => {
         this.firstReady = resolve;
         child.process.once('exit', () => resolve(undefined));
+        this.startAbort.signal.addEventListener('abort', () => resolve(undefined), { once: true });
       });
       this.firstReady = undefined;
+      if (this.stopRequested) return undefined;
       if (ready) return ready;
       if (attempt >= MAX_BOOT_FAILURES_AT_START) {
         throw new ChildBootError(`the worker child failed to boot ${attempt} times (exit code ${child.process.exitCode ?? child.process.signalCode}); see its error above`);
@@ -163,6 +219,7 @@ export class WorkerHost {
         for (const token of message.tokens) child.timed.delete(token);
         break;
       case 'quota-reached':
+        if (message.reason) this.log(`recycling child ${child.pid}: ${message.reason}`);
         child.state = 'finishing';
         this.updateTitle();
         if (this.state === 'running' || this.state === 'paused') this.replenish();
@@ -197,8 +254,17 @@ export class WorkerHost {
 
   private sendStart(child: WorkerChild, hold: boolean): void {
     child.held = hold;
-    child.workerId = workerId(this.settings.queues, child.pid);
-    child.send({ type: 'start', settings: this.settings, redis: this.redisOptions, maxJobs: this.settings.forkPerJob ? 1 : 0, hold });
+    const id = workerId(this.settings.queues, child.pid);
+    child.workerId = id;
+    const maxJobs = this.settings.forkPerJob ? 1 : this.settings.maxJobsPerChild;
+    // Jobs in flight under this id belong to a dead process whose pid the child now has: settle them first.
+    void this.liveness!.recoverPreviousOwner(id).then(
+      () => child.send({ type: 'start', settings: this.settings, redis: this.redisOptions, maxJobs, hold }),
+      (error: Error) => {
+        this.log(`recovering a previous owner of ${id} failed (${error.message}); replacing child ${child.pid}`);
+        child.kill(undefined);
+      },
+    );
   }
 
   /** Spares first (they are ready), then new children for what is still missing. */
@@ -240,36 +306,14 @@ export class WorkerHost {
     this.children.delete(child);
     const clean = code === 0 && signal === null;
     if (!wasReady && !clean && this.state !== 'stopping' && this.state !== 'draining') this.bootFailures++;
-    if (wasRegistered && (!clean || child.timedOut.size > 0)) {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      const why = child.killReason === 'usr1' ? ' (USR1)' : child.killReason === 'shutdown' ? ' (shutdown deadline)' : '';
-      this.track(this.recover(child, `Child process ${child.pid} ${how}${why} while processing`));
+    if (wasRegistered) {
+      // Whatever the exit code: a child that exits holding jobs (process.exit(0) inside a job) has
+      // them settled now. After a clean exit there is nothing left and this only unregisters it again.
+      this.track(recoverExitedChild({ redis: this.redis, keys: this.keys, settings: this.settings, policies: this.policies, log: (m) => this.log(m) }, child, code, signal));
     }
     this.updateTitle();
     if (this.state === 'running' || this.state === 'paused') this.replenish();
     this.maybeFinish();
-  }
-
-  private recover(child: WorkerChild, reason: string): Promise<unknown> {
-    const timedOut = new Map<string, number>();
-    for (const token of child.timedOut) {
-      const job = child.timed.get(token);
-      const policy = job ? this.policies[job.className] : undefined;
-      timedOut.set(token, policy?.timeoutMs || this.settings.jobTimeout * 1000);
-    }
-    return recoverJobs(this.redis, this.keys, {
-      workerId: child.workerId!,
-      reason,
-      policies: this.policies,
-      timedOut,
-      neverRequeue: child.killReason === 'usr1',
-      maxCrashRequeues: this.settings.maxCrashRequeues,
-    }).then(
-      (result) => {
-        if (result.requeued + result.failed > 0) this.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed`);
-      },
-      (error: Error) => this.log(`recovering ${child.workerId} failed: ${error.message}`),
-    );
   }
 
   private track(work: Promise<unknown>): void {
@@ -280,84 +324,43 @@ export class WorkerHost {
     });
   }
 
-  private enforceDeadlines(): void {
-    const now = Date.now();
-    for (const child of this.children) {
-      for (const [token, job] of child.timed) {
-        if (job.deadline <= now && !child.timedOut.has(token)) {
-          child.timedOut.add(token);
-          child.kill('timeout');
-        }
-      }
+  private killJobs(): void {
+    if (this.state !== 'running' && this.state !== 'paused') return;
+    this.log('USR1: killing running jobs');
+    for (const child of this.working()) child.kill('usr1');
+  }
+
+  private pause(): void {
+    if (this.state === 'starting') {
+      this.pauseRequested = true;
+      return;
     }
+    if (this.state !== 'running') return;
+    this.state = 'paused';
+    for (const child of this.children) child.send({ type: 'pause' });
+    this.log('USR2: paused');
+    this.updateTitle();
   }
 
-  /** Heartbeats for our workers; any worker anywhere whose heartbeat went stale is recovered here. */
-  private async beat(): Promise<void> {
-    if (this.heartbeatBusy || !this.redis) return;
-    this.heartbeatBusy = true;
-    try {
-      const ids = [...this.children].map((c) => c.workerId).filter((id): id is string => id !== undefined);
-      const stale = await heartbeat(this.redis, this.keys, ids, this.settings.deadAfter * 1000);
-      const ours = new Set(ids);
-      for (const id of stale) if (!ours.has(id)) await this.recoverDead(id, `Worker ${id} stopped sending heartbeats`);
-    } catch (error) {
-      this.log(`heartbeat failed: ${(error as Error).message}`);
-    } finally {
-      this.heartbeatBusy = false;
+  private resume(): void {
+    if (this.state === 'starting') {
+      this.pauseRequested = false;
+      return;
     }
-  }
-
-  /** At start: workers of this host whose process is gone (a host killed with its children). */
-  private async recoverDeadLocalWorkers(): Promise<void> {
-    const ids = await this.redis.zrange(this.keys.alive, '0', '-1');
-    const here = hostname();
-    for (const id of ids) {
-      const parts = parseWorkerId(id);
-      if (parts && parts.host === here && parts.pid !== process.pid && !processExists(parts.pid)) {
-        await this.recoverDead(id, `Worker ${id} is gone (its process no longer exists)`);
-      }
-    }
-  }
-
-  private async recoverDead(id: string, reason: string): Promise<void> {
-    // One recoverer per dead worker; the script is exactly-once anyway, the lock saves the work.
-    const locked = await this.redis.set(this.keys.recovering(id), `${hostname()}:${process.pid}`, 'EX', 60, 'NX');
-    if (locked !== 'OK') return;
-    const result = await recoverJobs(this.redis, this.keys, {
-      workerId: id,
-      reason,
-      policies: this.policies,
-      maxCrashRequeues: this.settings.maxCrashRequeues,
-    });
-    this.log(`recovered dead worker ${id}: ${result.requeued} requeued, ${result.failed} failed`);
-  }
-
-  private installSignals(): void {
-    process.on('SIGQUIT', () => this.shutdown('draining'));
-    process.on('SIGTERM', () => this.shutdown('stopping'));
-    process.on('SIGINT', () => this.shutdown('stopping'));
-    process.on('SIGUSR1', () => {
-      this.log('USR1: killing running jobs');
-      for (const child of this.working()) child.kill('usr1');
-    });
-    process.on('SIGUSR2', () => {
-      if (this.state !== 'running') return;
-      this.state = 'paused';
-      for (const child of this.children) child.send({ type: 'pause' });
-      this.log('USR2: paused');
-      this.updateTitle();
-    });
-    process.on('SIGCONT', () => {
-      if (this.state !== 'paused') return;
-      this.state = 'running';
-      for (const child of this.children) child.send({ type: 'resume' });
-      this.log('CONT: resumed');
-      this.updateTitle();
-    });
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    for (const child of this.children) child.send({ type: 'resume' });
+    this.log('CONT: resumed');
+    this.updateTitle();
   }
 
   private shutdown(next: 'draining' | 'stopping'): void {
+    if (this.state === 'starting') {
+      // Nothing runs yet: start() stops at its next step (the boot or the wait for Redis ends now).
+      if (this.stopRequested !== 'stopping') this.stopRequested = next;
+      this.startAbort.abort();
+      return;
+    }
     if (this.state === 'stopped' || this.state === next || this.state === 'stopping') return;
     this.state = next;
     this.log(next === 'draining' ? 'QUIT: finishing running jobs' : `shutting down (running jobs get ${this.settings.shutdownTimeout}s)`);
@@ -377,33 +380,30 @@ export class WorkerHost {
 
   private maybeFinish(): void {
     if (this.state !== 'draining' && this.state !== 'stopping') return;
-    if (this.children.size > 0 || this.recoveries.size > 0) return;
+    if (this.children.size > 0) return;
+    if (this.recoveries.size > 0) {
+      // Recoveries run as soon as Redis answers; while it does not, they are not waited for.
+      const reachable = this.redis?.status === 'ready';
+      if (reachable && !this.recoveryGraceOver) {
+        this.recoveryGrace ??= setTimeout(() => {
+          this.recoveryGraceOver = true;
+          this.maybeFinish();
+        }, RECOVERY_GRACE_MS);
+        return;
+      }
+      this.log(`Redis ${reachable ? 'too slow' : 'unreachable'}: ${this.recoveries.size} recovery(ies) of dead children left to the next host on this machine or to heartbeat staleness (their jobs stay in flight)`);
+    }
     this.state = 'stopped';
     if (this.stopTimer) clearTimeout(this.stopTimer);
+    if (this.recoveryGrace) clearTimeout(this.recoveryGrace);
     for (const timer of this.timers) clearInterval(timer);
-    if (this.settings.pidFile) rmSync(this.settings.pidFile, { force: true });
-    void (this.scheduler?.stop() ?? Promise.resolve()).then(() => quietly(this.redis)).finally(() => {
+    if (this.settings?.pidFile) rmSync(this.settings.pidFile, { force: true });
+    // Giving the scheduler lock up needs Redis: not waited for long while it is away (the lock expires).
+    void within(this.scheduler?.stop(), this.redis?.status === 'ready' ? 3_000 : 0).then(() => (this.redis ? quietly(this.redis) : undefined)).finally(() => {
       this.log('stopped');
       this.exited();
       process.exit(0);
     });
-  }
-
-  /** Delayed jobs: every host runs a scheduler; one leads (lib/scheduler/scheduler.ts). */
-  private startScheduler(): void {
-    if (!this.settings.scheduler) return;
-    this.scheduler = new DelayedScheduler({
-      redis: this.redis,
-      keys: this.keys,
-      name: `${hostname()}:${process.pid}`,
-      onLeadership: (leader) => this.log(leader ? 'scheduler: leading (promotes delayed jobs)' : 'scheduler: following'),
-      onPromoted: (moved, failed) => {
-        if (this.settings.verbose) this.log(`scheduler: ${moved} delayed job(s) queued${failed > 0 ? `, ${failed} invalid item(s) failed` : ''}`);
-      },
-      onError: (error) => this.log(`scheduler: ${error.message}`),
-      recurring: new RecurringFirer({ redis: this.redis, keys: this.keys, onError: (error) => this.log(`scheduler: ${error.message}`) }),
-    });
-    this.scheduler.start();
   }
 
   private updateTitle(): void {
@@ -414,14 +414,5 @@ export class WorkerHost {
 
   private log(message: string): void {
     console.log(`[resque host ${process.pid}] ${message}`);
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

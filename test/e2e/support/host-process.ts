@@ -44,9 +44,13 @@ export class HostProcess {
     createInterface({ input: proc.stderr! }).on('line', (line) => this.stderr.push(line));
   }
 
-  /** Spawns a host with `env` on top of a minimal environment (the fixture app's worker unless `entry`). */
-  static start(env: Record<string, string>, entry = WORKER_ENTRY): HostProcess {
-    const proc = spawn(process.execPath, [entry], {
+  /**
+   * Spawns a host with `env` on top of a minimal environment (the fixture app's worker unless
+   * `entry`); `wrapper` runs it under another command (e.g. `unshare --pid --fork`).
+   */
+  static start(env: Record<string, string>, entry = WORKER_ENTRY, wrapper: readonly string[] = []): HostProcess {
+    const [command, ...args] = [...wrapper, process.execPath, entry];
+    const proc = spawn(command, args, {
       env: { ...baseEnv(), ...env },
       detached: true, // its own process group: killGroup() reaches every child it forked
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,8 +98,9 @@ export class HostProcess {
     }, `${count} children of host ${this.pid}\n${this.output()}`, timeoutMs, 50);
   }
 
-  /** Waits for the host to exit, failing after `timeoutMs`. */
+  /** Waits for the host to exit (at once if it already has), failing after `timeoutMs`. */
   async waitForExit(timeoutMs = 15_000): Promise<HostExit> {
+    if (this.exitInfo) return this.exitInfo;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`host ${this.pid} did not exit within ${timeoutMs} ms\n${this.output()}`)), timeoutMs);
@@ -168,8 +173,8 @@ export function killGroup(pgid: number): void {
 export class Hosts {
   private readonly all: HostProcess[] = [];
 
-  start(env: Record<string, string>): HostProcess {
-    const host = HostProcess.start(env);
+  start(env: Record<string, string>, wrapper: readonly string[] = []): HostProcess {
+    const host = HostProcess.start(env, WORKER_ENTRY, wrapper);
     this.all.push(host);
     return host;
   }

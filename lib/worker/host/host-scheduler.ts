@@ -1,0 +1,24 @@
+/** Delayed jobs: every host runs a scheduler; one leads (lib/scheduler/scheduler.ts). */
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { WorkerSettings } from '../../options/worker-settings.js';
+import type { ResqueKeys } from '../../protocol/keys.js';
+import { RecurringFirer } from '../../scheduler/recurring-firer.js';
+import { DelayedScheduler } from '../../scheduler/scheduler.js';
+
+export function startHostScheduler(redis: Redis, keys: ResqueKeys, settings: WorkerSettings, log: (message: string) => void): DelayedScheduler | undefined {
+  if (!settings.scheduler) return undefined;
+  const scheduler = new DelayedScheduler({
+    redis,
+    keys,
+    name: `${hostname()}:${process.pid}`,
+    onLeadership: (leader) => log(leader ? 'scheduler: leading (promotes delayed jobs)' : 'scheduler: following'),
+    onPromoted: (moved, failed) => {
+      if (settings.verbose) log(`scheduler: ${moved} delayed job(s) queued${failed > 0 ? `, ${failed} invalid item(s) failed` : ''}`);
+    },
+    onError: (error) => log(`scheduler: ${error.message}`),
+    recurring: new RecurringFirer({ redis, keys, onError: (error) => log(`scheduler: ${error.message}`) }),
+  });
+  scheduler.start();
+  return scheduler;
+}
