@@ -89,7 +89,8 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   // Late-bound: the loop is built after the performer it runs.
   let stopLoop = () => undefined as void;
   const checkMemory = () => {
-    if (recycling || ceilingBytes <= 0) return;
+    // Only a host's child recycles (its host replaces it); an in-process worker has no one to.
+    if (recycling || ceilingBytes <= 0 || !options.onRecycle) return;
     const rss = process.memoryUsage.rss();
     if (rss <= ceilingBytes) return;
     recycling = true;
