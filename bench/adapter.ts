@@ -55,6 +55,8 @@ export interface ProcessResult {
   redisCpuMs: number;
   /** VmHWM of each worker process, kB */
   peakRssKb: number[];
+  /** Redis commands over the run (INFO commandstats delta, the measuring INFO calls excluded) */
+  redisCalls: number;
 }
 
 export interface LatencyOptions {
@@ -97,10 +99,14 @@ export interface LibraryAdapter {
 
   /** Plan for workload 2a: one worker process, concurrency 1. */
   c1Plan(ctx: BenchContext): WorkerPlan;
-  /** Candidate plans for workload 2b; the orchestrator sweeps them once and keeps the fastest. */
+  /** Candidate plans for workload 2b; the orchestrator sweeps them once and keeps the fastest (none: no 2b row). */
   bestPlans(ctx: BenchContext): WorkerPlan[];
   /** Plans for workload 3 (usually one: a single idle worker, concurrency 1). */
   latencyPlans(ctx: BenchContext): WorkerPlan[];
+  /** The "jobs that take time" workload: one process, `concurrency` jobs at once, each awaiting `sleepMs`. Omit to skip. */
+  timedPlan?(concurrency: number, sleepMs: number): WorkerPlan;
+  /** The raw Redis floor (not a library): no best-setting sweep; the report gives libraries' ratios to it. */
+  readonly floor?: boolean;
 
   /** Run `plan` on the ctx.jobs pre-queued jobs until all are done (use runProcessWorkload from fork.ts). */
   processWorker(ctx: BenchContext, plan: WorkerPlan): Promise<ProcessResult>;

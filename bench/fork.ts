@@ -188,10 +188,12 @@ export async function runProcessWorkload(ctx: BenchContext, plan: WorkerPlan): P
   try {
     await group.guard(Promise.all(group.children.map((c) => c.ready)), 'workers ready');
     const redisCpu0 = await ctx.server.cpuSeconds();
+    const calls0 = await ctx.server.commandCalls();
     const t0 = now();
     group.send({ type: 'start' });
     await group.waitForDone(ctx.jobs);
     const redisCpu1 = await ctx.server.cpuSeconds();
+    const calls1 = await ctx.server.commandCalls();
     await sleep(GRACE_MS); // let duplicates (if any) show up before we stop the workers
     const results = await collect(group);
     verify(results, ctx.jobs, `${plan.label}`);
@@ -204,6 +206,7 @@ export async function runProcessWorkload(ctx: BenchContext, plan: WorkerPlan): P
       workerCpuMs: results.reduce((a, r) => a + (r.cpuUserUs + r.cpuSysUs) / 1000, 0),
       redisCpuMs: (redisCpu1 - redisCpu0) * 1000,
       peakRssKb: results.map((r) => r.hwmKb),
+      redisCalls: calls1 - calls0,
     };
   } finally {
     await group.kill();

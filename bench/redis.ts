@@ -105,6 +105,14 @@ export class ThrowAwayRedis {
     return user + sys;
   }
 
+  /** Commands executed so far (INFO commandstats), not counting INFO itself: a delta of two calls counts the work between them. */
+  async commandCalls(): Promise<number> {
+    const info = await this.admin.info('commandstats');
+    let calls = 0;
+    for (const [, name, n] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (name !== 'info') calls += Number(n);
+    return calls;
+  }
+
   async stop(): Promise<void> {
     this.admin.disconnect();
     if (this.proc.exitCode === null) {

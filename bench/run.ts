@@ -4,6 +4,7 @@
 //   npm run bench                      (= tsc -p tsconfig.json; node dist/bench/run.js)
 //   BENCH_ROUNDS=3 BENCH_JOBS=20000 BENCH_ONLY=bullmq,node-resque BENCH_WORKLOADS=enqueue,process,latency
 //   BENCH_LATENCY_JOBS=2000 BENCH_LATENCY_RATE=500 BENCH_SWEEP=1 BENCH_SWEEP_JOBS=<jobs> BENCH_OUT=file.md
+//   BENCH_TIMED_JOBS=20000 BENCH_TIMED_SECONDS=3 (the "jobs that take time" workload)
 import os from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { percentile, summarize, type Summary } from './stats.js';
 import { BullmqAdapter } from './adapters/bullmq.js';
 import { NodeResqueAdapter } from './adapters/node-resque.js';
 import { NestjsResqueAdapter } from './adapters/nestjs-resque.js';
+import { RawAdapter } from './adapters/raw.js';
 import { hostModes } from './host-modes.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // dist/bench/run.js -> project root
@@ -38,15 +40,21 @@ const LAT_RATE = envInt('BENCH_LATENCY_RATE', 500);
 const SWEEP = process.env.BENCH_SWEEP !== '0';
 const SWEEP_JOBS = envInt('BENCH_SWEEP_JOBS', JOBS);
 const SWEEP_PASSES = envInt('BENCH_SWEEP_PASSES', 2);
+const TIMED_JOBS = envInt('BENCH_TIMED_JOBS', 20000);
+const TIMED_SECONDS = envInt('BENCH_TIMED_SECONDS', 3);
+/** "Jobs that take time": [concurrency, ms of awaited I/O per job] */
+const TIMED: Array<[number, number]> = [[50, 5], [200, 5], [50, 50], [200, 50]];
+const CONCURRENT_ENQUEUE = 1000;
 const ONLY = envList('BENCH_ONLY');
-const WORKLOADS = new Set(envList('BENCH_WORKLOADS') ?? ['enqueue', 'process', 'latency', 'host']);
+const ALL_WORKLOADS = ['enqueue', 'process', 'timed', 'latency', 'host'];
+const WORKLOADS = new Set(envList('BENCH_WORKLOADS') ?? ALL_WORKLOADS);
 for (const w of WORKLOADS) {
-  if (!['enqueue', 'process', 'latency', 'host'].includes(w)) throw new Error(`unknown workload in BENCH_WORKLOADS: ${w}`);
+  if (!ALL_WORKLOADS.includes(w)) throw new Error(`unknown workload in BENCH_WORKLOADS: ${w}`);
 }
 const QUEUE = 'bench';
 const LOAD_AT_START = os.loadavg()[0]!;
 
-const ALL: LibraryAdapter[] = [new BullmqAdapter(), new NodeResqueAdapter(), new NestjsResqueAdapter()];
+const ALL: LibraryAdapter[] = [new BullmqAdapter(), new NodeResqueAdapter(), new NestjsResqueAdapter(), new RawAdapter()];
 if (ONLY) {
   for (const n of ONLY) if (!ALL.some((a) => a.name === n)) throw new Error(`unknown library in BENCH_ONLY: ${n}`);
 }
@@ -133,10 +141,34 @@ async function measureProcess(a: LibraryAdapter, plan: WorkerPlan, key: string):
   record(a.name, `${key}.nodeUs`, (r.workerCpuMs * 1000) / r.jobs);
   record(a.name, `${key}.redisUs`, (r.redisCpuMs * 1000) / r.jobs);
   record(a.name, `${key}.rssMb`, mb(r.peakRssKb));
+  record(a.name, `${key}.calls`, r.redisCalls / r.jobs);
   log(
     `${a.name} ${key} [${plan.label}]: ${r.jobsPerSec.toFixed(0)} jobs/s (${r.elapsedMs.toFixed(0)} ms), ` +
       `node ${((r.workerCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, redis ${((r.redisCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, ` +
-      `peak RSS ${r.peakRssKb.map((k) => (k / 1024).toFixed(1)).join('/')} MB`,
+      `${(r.redisCalls / r.jobs).toFixed(2)} Redis commands/job, peak RSS ${r.peakRssKb.map((k) => (k / 1024).toFixed(1)).join('/')} MB`,
+  );
+}
+
+/** Jobs in one timed run: enough for about TIMED_SECONDS at the ceiling concurrency / sleep allows. */
+function timedJobs(concurrency: number, sleepMs: number): number {
+  return Math.min(TIMED_JOBS, Math.ceil(((concurrency * 1000) / sleepMs) * TIMED_SECONDS));
+}
+
+async function measureTimed(a: LibraryAdapter, concurrency: number, sleepMs: number): Promise<void> {
+  const plan = a.timedPlan!(concurrency, sleepMs);
+  const jobs = timedJobs(concurrency, sleepMs);
+  const r = await withCtx(a, jobs, async (ctx) => {
+    await prefill(a, ctx);
+    return await a.processWorker(ctx, plan);
+  });
+  const key = `timed.c${concurrency}.s${sleepMs}`;
+  record(a.name, key, r.jobsPerSec);
+  record(a.name, `${key}.nodeUs`, (r.workerCpuMs * 1000) / r.jobs);
+  record(a.name, `${key}.calls`, r.redisCalls / r.jobs);
+  record(a.name, `${key}.redisUs`, (r.redisCpuMs * 1000) / r.jobs);
+  log(
+    `${a.name} timed [${plan.label}, ${sleepMs} ms jobs, ${jobs} jobs]: ${r.jobsPerSec.toFixed(0)} jobs/s, ` +
+      `node ${((r.workerCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, ${(r.redisCalls / r.jobs).toFixed(2)} Redis commands/job`,
   );
 }
 
@@ -154,6 +186,18 @@ async function runRound(a: LibraryAdapter, round: number): Promise<void> {
       record(a.name, 'enq.one', (JOBS / dt) * 1000);
       record(a.name, 'enq.one.redisUs', ((c1 - c0) * 1e6) / JOBS);
       log(`${a.name} round ${round} enqueue one-at-a-time: ${((JOBS / dt) * 1000).toFixed(0)} jobs/s`);
+    });
+    // 1c. concurrent: CONCURRENT_ENQUEUE un-awaited calls in flight, then the next batch
+    await withCtx(a, JOBS, async (ctx) => {
+      const ps = payloads(JOBS);
+      const t0 = now();
+      for (let i = 0; i < ps.length; i += CONCURRENT_ENQUEUE) {
+        await Promise.all(ps.slice(i, i + CONCURRENT_ENQUEUE).map((p) => a.enqueueOne(p)));
+      }
+      const dt = now() - t0;
+      await expectQueued(a, JOBS, 'enqueue concurrent');
+      record(a.name, 'enq.conc', (JOBS / dt) * 1000);
+      log(`${a.name} round ${round} enqueue ${CONCURRENT_ENQUEUE} in flight: ${((JOBS / dt) * 1000).toFixed(0)} jobs/s`);
     });
     // 1b. bulk
     if (a.enqueueBulk) {
@@ -174,8 +218,11 @@ async function runRound(a: LibraryAdapter, round: number): Promise<void> {
   if (WORKLOADS.has('process')) {
     const probe = { server: null as never, redis: { host: '127.0.0.1', port: 0 }, queue: QUEUE, jobs: JOBS };
     await measureProcess(a, a.c1Plan(probe), 'proc.c1');
-    const best = bestPlan.get(a.name) ?? a.bestPlans(probe)[0]!;
-    await measureProcess(a, best, 'proc.best');
+    const best = bestPlan.get(a.name) ?? a.bestPlans(probe)[0];
+    if (best) await measureProcess(a, best, 'proc.best');
+  }
+  if (WORKLOADS.has('timed') && a.timedPlan) {
+    for (const [concurrency, sleepMs] of TIMED) await measureTimed(a, concurrency, sleepMs);
   }
   if (WORKLOADS.has('latency')) {
     const probe = { server: null as never, redis: { host: '127.0.0.1', port: 0 }, queue: QUEUE, jobs: LAT_JOBS };
@@ -204,6 +251,7 @@ async function runRound(a: LibraryAdapter, round: number): Promise<void> {
 async function sweep(a: LibraryAdapter): Promise<void> {
   const probe = { server: null as never, redis: { host: '127.0.0.1', port: 0 }, queue: QUEUE, jobs: SWEEP_JOBS };
   const plans = a.bestPlans(probe);
+  if (plans.length === 0) return;
   if (!SWEEP || plans.length === 1) {
     bestPlan.set(a.name, plans[0]!);
     return;
@@ -231,7 +279,7 @@ async function sweep(a: LibraryAdapter): Promise<void> {
 const fmtInt = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const fmt = (d: number) => (x: number) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
-function cell(lib: string, metric: string, f: (x: number) => string, ref?: Summary): string {
+function cell(lib: string, metric: string, f: (x: number) => string, ref?: Summary, floor?: Summary): string {
   const arr = samples.get(lib)?.get(metric);
   if (!arr?.length) return 'n/a';
   const s = summarize(arr);
@@ -240,7 +288,19 @@ function cell(lib: string, metric: string, f: (x: number) => string, ref?: Summa
     const ratio = s.median / ref.median;
     out += ` · ${ratio >= 100 ? ratio.toFixed(0) : ratio.toFixed(2)}×`;
   }
+  if (floor && lib !== 'raw' && Number.isFinite(floor.median) && floor.median > 0) {
+    out += ` · ${Math.round((s.median / floor.median) * 100)}% of raw`;
+  }
   return out;
+}
+
+function floorOf(metric: string): Summary | undefined {
+  const arr = samples.get('raw')?.get(metric);
+  return arr?.length ? summarize(arr) : undefined;
+}
+
+function libLabel(a: LibraryAdapter): string {
+  return a.floor ? `raw floor (bare ioredis ${readVersion(a.packageName)})` : `${a.name} ${readVersion(a.packageName)}`;
 }
 
 function refOf(metric: string): Summary | undefined {
@@ -258,7 +318,7 @@ function report(startedAt: number): string {
   L.push(`- Load average (1 min) at start ${LOAD_AT_START.toFixed(2)}, at end ${os.loadavg()[0]!.toFixed(2)} (other work on the machine skews numbers; compare within one run)`);
   L.push(`- Node ${process.version}; redis-server ${redisServerVersion()} (throw-away instance per measurement: loopback, \`--save '' --appendonly no\`)`);
   L.push(
-    `- Libraries: ${adapters.map((a) => `${a.name} ${readVersion(a.packageName)}`).join(', ')}; ` +
+    `- Libraries: ${adapters.map(libLabel).join(', ')}; ` +
       `ioredis ${readVersion('ioredis')} (BullMQ, nestjs-resque), node-resque bundles ioredis ${nestedVersion('node-resque', 'ioredis')}`,
   );
   L.push(
@@ -270,10 +330,10 @@ function report(startedAt: number): string {
   for (const [lib, why] of skipped) L.push(`- **${lib} skipped**: ${why}`);
   L.push('');
 
-  const header = `| Metric | ${libs.map((a) => `${a.name} ${readVersion(a.packageName)}`).join(' | ')} |`;
+  const header = `| Metric | ${libs.map(libLabel).join(' | ')} |`;
   const sep = `|---|${libs.map(() => '---').join('|')}|`;
-  const row = (label: string, metric: string, f: (x: number) => string) =>
-    `| ${label} | ${libs.map((a) => cell(a.name, metric, f, refOf(metric))).join(' | ')} |`;
+  const row = (label: string, metric: string, f: (x: number) => string, vsFloor = false) =>
+    `| ${label} | ${libs.map((a) => cell(a.name, metric, f, refOf(metric), vsFloor ? floorOf(metric) : undefined)).join(' | ')} |`;
 
   if (WORKLOADS.has('enqueue') || WORKLOADS.has('process')) {
     L.push(`## Throughput and cost`);
@@ -281,22 +341,45 @@ function report(startedAt: number): string {
     L.push(header);
     L.push(sep);
     if (WORKLOADS.has('enqueue')) {
-      L.push(row('Enqueue, one call at a time, awaited (jobs/s)', 'enq.one', fmtInt));
+      L.push(row('Enqueue, one call at a time, awaited (jobs/s)', 'enq.one', fmtInt, true));
+      L.push(row(`Enqueue, ${CONCURRENT_ENQUEUE.toLocaleString('en-US')} un-awaited calls in flight (jobs/s)`, 'enq.conc', fmtInt, true));
       L.push(row('Enqueue bulk (jobs/s)', 'enq.bulk', fmtInt));
       L.push(`| ↳ bulk form | ${libs.map((a) => a.bulkDescription ?? 'n/a (no bulk API)').join(' | ')} |`);
       L.push(row('Redis CPU per enqueue, one at a time (µs/job)', 'enq.one.redisUs', fmt(1)));
     }
     if (WORKLOADS.has('process')) {
-      L.push(row('Process, 1 worker, concurrency 1 (jobs/s)', 'proc.c1', fmtInt));
+      L.push(row('Process, 1 worker, concurrency 1 (jobs/s)', 'proc.c1', fmtInt, true));
       L.push(row('Process, best setting (jobs/s)', 'proc.best', fmtInt));
       L.push(`| ↳ best setting | ${libs.map((a) => bestPlan.get(a.name)?.label ?? '–').join(' | ')} |`);
       L.push(row('Worker CPU per job, concurrency 1 (µs)', 'proc.c1.nodeUs', fmt(1)));
       L.push(row('Worker CPU per job, best (µs, all procs)', 'proc.best.nodeUs', fmt(1)));
       L.push(row('Redis CPU per job, concurrency 1 (µs)', 'proc.c1.redisUs', fmt(1)));
       L.push(row('Redis CPU per job, best (µs)', 'proc.best.redisUs', fmt(1)));
+      L.push(row('Redis commands per job, concurrency 1', 'proc.c1.calls', fmt(2)));
+      L.push(row('Redis commands per job, best', 'proc.best.calls', fmt(2)));
       L.push(row('Peak RSS of worker process, concurrency 1 (MB)', 'proc.c1.rssMb', fmt(1)));
       L.push(row('Peak RSS per worker process, best (MB, max of procs)', 'proc.best.rssMb', fmt(1)));
     }
+    L.push('');
+  }
+
+  if (WORKLOADS.has('timed')) {
+    const timedLibs = libs.filter((a) => a.timedPlan);
+    L.push(`## Jobs that take time: async jobs awaiting a timer (I/O), 1 worker process`);
+    L.push('');
+    L.push(`| Metric | ${timedLibs.map(libLabel).join(' | ')} |`);
+    L.push(`|---|${timedLibs.map(() => '---').join('|')}|`);
+    const trow = (label: string, metric: string, f: (x: number) => string) =>
+      `| ${label} | ${timedLibs.map((a) => cell(a.name, metric, f, refOf(metric))).join(' | ')} |`;
+    for (const [concurrency, sleepMs] of TIMED) {
+      const k = `timed.c${concurrency}.s${sleepMs}`;
+      const ceiling = (concurrency * 1000) / sleepMs;
+      L.push(trow(`${sleepMs} ms jobs, concurrency ${concurrency}: jobs/s (ceiling ${fmtInt(ceiling)}, ${fmtInt(timedJobs(concurrency, sleepMs))} jobs)`, k, fmtInt));
+      L.push(trow(`↳ worker CPU per job (µs)`, `${k}.nodeUs`, fmt(1)));
+      L.push(trow(`↳ Redis commands per job`, `${k}.calls`, fmt(2)));
+      L.push(trow(`↳ Redis CPU per job (µs)`, `${k}.redisUs`, fmt(1)));
+    }
+    L.push(`| ↳ setting | ${timedLibs.map((a) => a.timedPlan!(50, 5).label.replace('50', 'N')).join(' | ')} |`);
     L.push('');
   }
 
@@ -334,8 +417,19 @@ function report(startedAt: number): string {
   L.push(
     `- Process throughput = jobs ÷ (time from the 'start' IPC message to the already-booted, connected worker processes ` +
       `until the last job's completion event). Worker CPU = process.cpuUsage() of the worker processes over the same span; ` +
-      `Redis CPU = INFO cpu used_cpu_user+used_cpu_sys delta; peak RSS = VmHWM of each worker process (includes module loading).`,
+      `Redis CPU = INFO cpu used_cpu_user+used_cpu_sys delta; peak RSS = VmHWM of each worker process (includes module loading). ` +
+      `Redis commands = INFO commandstats calls delta over the same span (the measuring INFO excluded; commands run inside Lua scripts count, the EVALSHA too).`,
   );
+  L.push(
+    `- "% of raw" = a library's median over the raw floor's (bare ioredis RPUSH / LPOP, see below). Enqueue with ${CONCURRENT_ENQUEUE.toLocaleString('en-US')} in flight = ` +
+      `batches of ${CONCURRENT_ENQUEUE.toLocaleString('en-US')} un-awaited one-job calls, each batch awaited with Promise.all.`,
+  );
+  if (WORKLOADS.has('timed')) {
+    L.push(
+      `- Jobs that take time: each job awaits \`setTimeout\` for 5 or 50 ms; one worker process with the given concurrency (node-resque: that many Workers); ` +
+        `jobs per run = min(${TIMED_JOBS.toLocaleString('en-US')}, ${TIMED_SECONDS} s at the ceiling concurrency × 1000 / ms allows). Every job checked to run exactly once.`,
+    );
+  }
   L.push(`- Latency timestamps: \`performance.timeOrigin + performance.now()\` in the producer just before the enqueue call and in the worker at the start of perform.`);
   for (const a of libs) for (const n of a.notes) L.push(`- ${n}`);
   L.push('');

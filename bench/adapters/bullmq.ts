@@ -73,6 +73,11 @@ export class BullmqAdapter implements LibraryAdapter {
     return [plan(1, 1)];
   }
 
+  timedPlan(concurrency: number, sleepMs: number): WorkerPlan {
+    const p = plan(1, concurrency);
+    return { ...p, options: { ...p.options, sleepMs } };
+  }
+
   processWorker(ctx: BenchContext, p: WorkerPlan) {
     return runProcessWorkload(ctx, p);
   }

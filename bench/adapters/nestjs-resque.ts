@@ -16,12 +16,13 @@ import { runLatencyWorkload, runProcessWorkload } from '../fork.js';
 
 const ENTRY = fileURLToPath(new URL('../workers/nestjs-resque-worker.js', import.meta.url));
 
-function plan(processes: number, concurrency: number): WorkerPlan {
+/** The library's default settings but for CONCURRENCY (and `extra`, e.g. blocking). */
+function plan(processes: number, concurrency: number, extra: Record<string, unknown> = {}, note = ''): WorkerPlan {
   return {
-    label: `${processes} proc${processes > 1 ? 's' : ''} × concurrency ${concurrency}`,
+    label: `${processes} proc${processes > 1 ? 's' : ''} × concurrency ${concurrency}${note}`,
     entry: ENTRY,
     processes,
-    options: { concurrency },
+    options: { concurrency, ...extra },
     // What the forked host gives its children by default (lib/worker/host/child-exec-argv.ts).
     execArgv: childExecArgv([]),
   };
@@ -33,7 +34,8 @@ export class NestjsResqueAdapter implements LibraryAdapter {
   readonly notes: string[] = [
     'nestjs-resque: php-resque payloads, reliable reservation on (one exchange script acknowledges finished jobs and moves the next ones ' +
       'into the worker\'s in-flight hash); workers are processes running the forked host\'s child worker ' +
-      '(Nest context + JobRunner), blocking on Redis when idle; completion counted when the acknowledgement is stored.',
+      '(createInProcessWorker: Nest context + JobRunner) with the library\'s default settings but CONCURRENCY (latency also with BLOCKING=1); ' +
+      'completion counted when the acknowledgement is stored.',
   ];
   readonly bulkDescription = 'QueueService.enqueueBulk (one script call per 1000 jobs)';
   private client: ResqueClient | null = null;
@@ -71,7 +73,12 @@ export class NestjsResqueAdapter implements LibraryAdapter {
   }
 
   latencyPlans(): WorkerPlan[] {
-    return [plan(1, 1)];
+    return [plan(1, 1, {}, ', default settings'), plan(1, 1, { blocking: true }, ', BLOCKING=1')];
+  }
+
+  timedPlan(concurrency: number, sleepMs: number): WorkerPlan {
+    const p = plan(1, concurrency);
+    return { ...p, options: { ...p.options, sleepMs } };
   }
 
   processWorker(ctx: BenchContext, p: WorkerPlan) {

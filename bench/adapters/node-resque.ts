@@ -74,6 +74,11 @@ export class NodeResqueAdapter implements LibraryAdapter {
     ];
   }
 
+  timedPlan(concurrency: number, sleepMs: number): WorkerPlan {
+    const p = workers(1, concurrency);
+    return { ...p, options: { ...p.options, sleepMs } };
+  }
+
   latencyPlans(): WorkerPlan[] {
     // default poll interval, and a tight one (node-resque cannot block on an empty queue)
     return [workers(1, 1, 5000), workers(1, 1, 10)];

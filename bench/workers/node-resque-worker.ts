@@ -1,7 +1,9 @@
 // node-resque worker child.
 // Options: { kind: 'worker', workers: K, timeout?: ms }  -> K plain Workers in this process
 //          { kind: 'multi', min, max, timeout?: ms }      -> one MultiWorker (min..max task processors)
+//          sleepMs?: ms                                   -> each job awaits that long
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MultiWorker, Worker, type Job } from 'node-resque';
 import { runWorkerHarness } from './harness.js';
 import type { JobPayload } from '../protocol.js';
@@ -9,10 +11,12 @@ import type { JobPayload } from '../protocol.js';
 runWorkerHarness(async (cfg, hooks) => {
   const connection = { host: cfg.redis.host, port: cfg.redis.port, namespace: 'resque' };
   const timeout = Number(cfg.options.timeout ?? 5000);
+  const sleepMs = Number(cfg.options.sleepMs ?? 0);
   const jobs: Record<string, Job<unknown>> = {
     Noop: {
       perform: async (payload: JobPayload) => {
         hooks.performed(payload);
+        if (sleepMs > 0) await sleep(sleepMs);
       },
     },
   };
