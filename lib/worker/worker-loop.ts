@@ -12,6 +12,13 @@
  * exchange, so at concurrency 1 a job costs one round trip, and under load several jobs share it.
  * If Redis is unreachable, the exchange is retried with backoff; acknowledgements are kept and
  * re-sent (finishing is idempotent: a job is counted only while still in flight).
+ *
+ * Waiting is separate from acknowledging. Once an exchange finds fewer jobs than it asked for, the
+ * free slots wait for new work (`waitForJobs`: blocking on its own connection, or sleeping) in the
+ * background, while the loop itself sleeps until something happens: a job finishes (its
+ * acknowledgement goes out at once, in an exchange that reserves nothing), the wait ends (queues are
+ * tried again), or pause/resume/stop. So a finished job never waits for the wait, and free slots
+ * beside running jobs cost nothing while the queues are empty.
  */
 import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 
@@ -50,8 +57,10 @@ export class WorkerLoop {
   private readonly active = new Set<string>();
   private done: FinishedJob[] = [];
   private started = 0;
+  /** False once an exchange found fewer jobs than it asked for, until the wait for new work ends. */
+  private mayHaveJobs = true;
+  private waiting: AbortController | undefined;
   private wake: (() => void) | undefined;
-  private idleWait: AbortController | undefined;
   private failures = 0;
 
   constructor(
@@ -77,7 +86,10 @@ export class WorkerLoop {
   }
 
   resume(): void {
-    if (this.state === 'paused') this.state = 'running';
+    if (this.state === 'paused') {
+      this.state = 'running';
+      this.mayHaveJobs = true;
+    }
     this.interrupt();
   }
 
@@ -93,10 +105,12 @@ export class WorkerLoop {
     while (this.state !== 'stopped') {
       const taking = this.state === 'running' && !this.quotaReached();
       const free = taking ? this.options.concurrency - this.active.size : 0;
-      if (free <= 0 && this.done.length === 0) {
-        if (this.active.size === 0 && this.state === 'draining') break;
-        if (this.active.size === 0 && this.quotaReached()) break;
+      const wanted = this.mayHaveJobs ? free : 0;
+      if (!taking || free <= 0) this.stopWaiting();
+      if (wanted <= 0 && this.done.length === 0) {
+        if (this.active.size === 0 && (this.state === 'draining' || this.quotaReached())) break;
         if (this.active.size === 0) setIdle(true);
+        if (free > 0) this.startWaiting();
         await this.nextWake();
         continue;
       }
@@ -105,8 +119,11 @@ export class WorkerLoop {
       let jobs: ReservedJob[];
       try {
         // Known = running, plus finished but not yet acknowledged (they are still in flight in Redis).
-        if (this.ops.takeReconnected()) await this.ops.reconcile(new Set([...this.active, ...done.map((job) => job.token)]));
-        jobs = await this.ops.exchange(done, free);
+        if (this.ops.takeReconnected()) {
+          await this.ops.reconcile(new Set([...this.active, ...done.map((job) => job.token)]));
+          this.mayHaveJobs = true; // wake-ups may have been missed while disconnected
+        }
+        jobs = await this.ops.exchange(done, wanted);
         this.failures = 0;
         if (done.length > 0) this.options.onFinished?.(done);
       } catch (error) {
@@ -114,14 +131,13 @@ export class WorkerLoop {
         await this.backoff(error as Error);
         continue;
       }
+      if (jobs.length < wanted) this.mayHaveJobs = false;
       if (jobs.length > 0) {
         setIdle(false);
         for (const job of jobs) this.start(job);
-      } else if (free > 0 && this.active.size === 0) {
-        setIdle(true);
-        await this.waitIdle();
       }
     }
+    this.stopWaiting();
     this.state = 'stopped';
   }
 
@@ -139,31 +155,42 @@ export class WorkerLoop {
     });
   }
 
-  /** Waits for a job to finish, or for pause/resume/stop. */
+  /** Waits for a job to finish, the wait for new work to end, or pause/resume/stop. */
   private nextWake(): Promise<void> {
     return new Promise((resolve) => {
       this.wake = resolve;
     });
   }
 
-  /** Waits for new jobs (blocking on Redis or sleeping, as the operations decide), or a state change. */
-  private async waitIdle(): Promise<void> {
+  /** Starts waiting for new jobs in the background (blocking on Redis or sleeping, as the operations decide). */
+  private startWaiting(): void {
+    if (this.waiting) return;
     const abort = new AbortController();
-    this.idleWait = abort;
-    try {
-      await this.ops.waitForJobs(this.options.interval, abort.signal);
-    } catch (error) {
-      if (!abort.signal.aborted) await this.backoff(error as Error);
-    } finally {
-      this.idleWait = undefined;
-    }
+    this.waiting = abort;
+    const ended = () => {
+      if (this.waiting !== abort) return;
+      this.waiting = undefined;
+      this.mayHaveJobs = true;
+      this.interrupt();
+    };
+    this.ops.waitForJobs(this.options.interval, abort.signal).then(ended, (error: Error) => {
+      if (abort.signal.aborted) return;
+      // A wait that failed (Redis unreachable) ends after a pause, never in a tight loop.
+      this.options.onError?.(error);
+      setTimeout(ended, Math.min(MAX_BACKOFF_MS, Math.max(100, this.options.interval * 1000)));
+    });
+  }
+
+  private stopWaiting(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.abort();
   }
 
   private interrupt(): void {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
-    this.idleWait?.abort();
   }
 
   private async backoff(error: Error): Promise<void> {

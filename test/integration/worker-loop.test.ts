@@ -1,10 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { ResqueKeys } from '../../lib/protocol/keys.js';
 import { createPerformer } from '../../lib/worker/job-performer.js';
 import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
-import { WorkerLoop } from '../../lib/worker/worker-loop.js';
+import { WorkerLoop, type WorkerOperations } from '../../lib/worker/worker-loop.js';
 import type { JobContext } from '../../lib/worker/job-context.js';
 import { RedisServer } from '../support/redis-server.js';
 import { uniquePrefix } from '../support/unique.js';
@@ -15,6 +15,11 @@ let redis: Redis;
 before(async () => {
   server = await RedisServer.start();
   redis = new Redis(server.url);
+});
+// Whatever a test did (a failed assertion included), its workers stop and disconnect: nothing hangs.
+const openWorkers = new Set<{ close(): Promise<void> }>();
+afterEach(async () => {
+  for (const worker of openWorkers) await worker.close();
 });
 after(async () => {
   redis.disconnect();
@@ -29,6 +34,8 @@ function makeWorker(options: {
   concurrency?: number;
   blocking?: boolean;
   interval?: number;
+  /** Lets a test see or steer the loop's calls to Redis. */
+  wrapOps?: (ops: WorkerOperations) => WorkerOperations;
 }) {
   const client = new Redis(server.url, { maxRetriesPerRequest: null });
   const workerId = `testhost:${1000 + Math.floor(Math.random() * 1e6)}:${options.queues.join(',')}`;
@@ -44,20 +51,24 @@ function makeWorker(options: {
     workerId,
     run: async (ctx) => options.run(ctx),
   });
-  const loop = new WorkerLoop(ops, perform, {
+  const loop = new WorkerLoop(options.wrapOps?.(ops) ?? ops, perform, {
     concurrency: options.concurrency ?? 1,
     maxJobs: options.maxJobs ?? 0,
     interval: options.interval ?? 0.05,
   });
-  return {
+  const worker = {
     workerId,
     ops,
     loop,
     async close() {
+      openWorkers.delete(worker);
+      loop.stop();
       await ops.close();
       client.disconnect();
     },
   };
+  openWorkers.add(worker);
+  return worker;
 }
 
 // The blocking tests use INTERVAL=30 s and a 5 s test timeout: a worker that slept its interval
@@ -288,6 +299,93 @@ describe('worker loop on real Redis', () => {
     await worker.ops.reconcile(new Set([reserved[1].token]));
     assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), ['{"class":"J","args":[1]}']);
     assert.deepEqual(Object.keys(await redis.hgetall(keys.inflight(worker.workerId))), [reserved[1].token]);
+    await worker.close();
+  });
+
+  test('a job that finishes while an exchange reserving nothing is in flight is acknowledged at once', { timeout: 10_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":[1],"id":"t1","queue_time":1}');
+    await redis.set(keys.jobStatus('t1'), '{"status":1,"updated":1}');
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let jobStarted = false;
+    let releasedAt = 0;
+    let endFirstWait: (() => void) | undefined;
+    // Concurrency 2, INTERVAL 30. While the job runs, the free slot waits for new work; the test ends
+    // that wait (as a wake-up whose job another worker took would) so the next exchange finds the
+    // queue empty, and the job is made to finish while that exchange is on the wire.
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      concurrency: 2,
+      interval: 30,
+      run: async () => {
+        jobStarted = true;
+        await running;
+      },
+      wrapOps: (ops) => ({
+        waitForJobs: (seconds, abort) => {
+          if (releasedAt > 0 || !jobStarted) return ops.waitForJobs(seconds, abort);
+          return new Promise<void>((resolve) => {
+            endFirstWait = resolve;
+            abort.addEventListener('abort', () => resolve(), { once: true });
+          });
+        },
+        reconcile: (known) => ops.reconcile(known),
+        takeReconnected: () => ops.takeReconnected(),
+        exchange: (done, max) => {
+          const reply = ops.exchange(done, max);
+          if (jobStarted && max > 0 && releasedAt === 0) {
+            releasedAt = Date.now();
+            release();
+          }
+          return reply;
+        },
+      }),
+    });
+    const done = worker.loop.run();
+    await waitFor(() => endFirstWait, 'the free slot waiting while the job runs');
+    endFirstWait!();
+    await waitFor(() => releasedAt > 0, 'the job released during an exchange');
+    await waitFor(async () => JSON.parse((await redis.get(keys.jobStatus('t1')))!).status === 4, 'status COMPLETE', 3_000);
+    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
+    assert.ok(Date.now() - releasedAt < 3_000);
+    worker.loop.stop();
+    await done;
+    await worker.close();
+  });
+
+  test('idle slots wait instead of spinning while a job runs on empty queues', { timeout: 15_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":[1]}');
+    let started = false;
+    let finish: () => void = () => undefined;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      concurrency: 10,
+      interval: 5,
+      run: () =>
+        new Promise<void>((resolve) => {
+          started = true;
+          finish = resolve;
+        }),
+    });
+    const done = worker.loop.run();
+    await waitFor(() => started, 'the job started');
+    await redis.config('RESETSTAT');
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the job's run time: what is measured
+    const stats = await redis.info('commandstats');
+    finish();
+    const calls = [...stats.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)]
+      .filter(([, name]) => name !== 'info' && name !== 'config|resetstat')
+      .reduce((sum, [, , n]) => sum + Number(n), 0);
+    assert.ok(calls <= 10, `Redis commands while one job ran 2 s at concurrency 10: ${calls}\n${stats}`);
+    await waitFor(async () => (await redis.get(keys.statProcessed())) === '1', 'the job acknowledged');
+    worker.loop.stop();
+    await done;
     await worker.close();
   });
 });
