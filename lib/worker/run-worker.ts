@@ -10,6 +10,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { WorkerSettings } from '../options/worker-settings.js';
 import type { AppModuleLoader } from './child/run-child.js';
+import { holdSignalsUntilHostStarts } from './host/host-signals.js';
 import { CHILD_ENV } from './ipc.js';
 
 export interface RunWorkerOptions {
@@ -26,6 +27,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const { runChild } = await import('./child/run-child.js');
     return runChild(options.module);
   }
+  // Before anything is loaded: a QUIT or TERM from now on is handled by the host once it runs.
+  holdSignalsUntilHostStarts();
   const { runHost } = await import('./host/worker-host.js');
   return runHost(options);
 }

@@ -17,8 +17,27 @@ export interface HostSignalHandlers {
 
 const SIGNALS = ['SIGQUIT', 'SIGTERM', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGCONT'] as const;
 
+type HostSignal = (typeof SIGNALS)[number];
+
+/** Signals that arrived before the host's handlers, in order. */
+const early: HostSignal[] = [];
+const recorders = new Map<HostSignal, () => void>();
+
+/**
+ * Called by runWorker before it loads the host: from then on a signal is kept and handled once the
+ * host installs its handlers, instead of killing the process (QUIT's default action is exit 131).
+ */
+export function holdSignalsUntilHostStarts(): void {
+  for (const signal of SIGNALS) {
+    if (recorders.has(signal)) continue;
+    const record = () => early.push(signal);
+    recorders.set(signal, record);
+    process.on(signal, record);
+  }
+}
+
 export function installHostSignals(handlers: HostSignalHandlers): () => void {
-  const table: Record<(typeof SIGNALS)[number], () => void> = {
+  const table: Record<HostSignal, () => void> = {
     SIGQUIT: handlers.drain,
     SIGTERM: handlers.stop,
     SIGINT: handlers.stop,
@@ -27,6 +46,9 @@ export function installHostSignals(handlers: HostSignalHandlers): () => void {
     SIGCONT: handlers.resume,
   };
   for (const signal of SIGNALS) process.on(signal, table[signal]);
+  for (const [signal, record] of recorders) process.off(signal, record);
+  recorders.clear();
+  for (const signal of early.splice(0)) table[signal]();
   return () => {
     for (const signal of SIGNALS) process.off(signal, table[signal]);
   };

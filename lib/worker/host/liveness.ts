@@ -34,6 +34,7 @@ export class HostLiveness {
   private connectedSince: number | undefined;
   private lastBeat: number | undefined;
   private busy = false;
+  private readonly recovering = new Set<string>();
   private readonly deadAfterMs: number;
   /** A longer gap between two of our heartbeats means we were cut off: start judging afresh. */
   private readonly gapMs: number;
@@ -60,7 +61,15 @@ export class HostLiveness {
         return; // judged with a stale connected-since: ignore
       }
       const own = new Set(ours);
-      for (const id of reply.stale) if (!own.has(id)) await this.recoverDead(id, `Worker ${id} stopped sending heartbeats`);
+      // Recoveries run beside the heartbeats, never in their way: a long list of dead workers must
+      // not delay our own beats (others would then judge us).
+      for (const id of reply.stale) {
+        if (own.has(id) || this.recovering.has(id)) continue;
+        this.recovering.add(id);
+        void this.recoverDead(id, `Worker ${id} stopped sending heartbeats`)
+          .catch((error: Error) => this.options.log(`recovering ${id} failed: ${error.message}`))
+          .finally(() => this.recovering.delete(id));
+      }
     } catch (error) {
       this.options.log(`heartbeat failed: ${(error as Error).message}`);
     } finally {
