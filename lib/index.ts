@@ -61,6 +61,7 @@ export { FailedJobNotFoundError } from './errors/failed-job-not-found.error.js';
 export { InvalidFailureRecordError } from './errors/invalid-failure-record.error.js';
 export { RedisUnreachableError } from './errors/redis-unreachable.error.js';
 export { ChildBootError } from './errors/child-boot.error.js';
+export { InvalidRedisUrlError } from './errors/invalid-redis-url.error.js';
 
 export { ResqueKeys } from './protocol/keys.js';
 export { JobStatus, type JobStatusCode, type JobStatusRecord } from './protocol/status.js';

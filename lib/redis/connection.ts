@@ -4,6 +4,7 @@
  * which we use but never close.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url.js';
 
 export type ResqueConnection = string | RedisOptions | Redis;
 
@@ -13,13 +14,16 @@ export interface OwnedRedis {
   readonly owned: boolean;
 }
 
-export function connect(connection: ResqueConnection | undefined, overrides: RedisOptions = {}): OwnedRedis {
+/**
+ * A URL is parsed by us, never by ioredis (see redis-url.ts); `setting` names where it came from
+ * in the error a malformed one gives.
+ */
+export function connect(connection: ResqueConnection | undefined, overrides: RedisOptions = {}, setting = "ResqueModule's connection"): OwnedRedis {
   if (connection instanceof Redis) {
     return { client: connection, owned: false };
   }
-  const options: RedisOptions = { ...overrides };
-  if (typeof connection === 'string') return { client: new Redis(connection, options), owned: true };
-  return { client: new Redis({ ...(connection ?? {}), ...options }), owned: true };
+  const options = typeof connection === 'string' ? parseRedisUrl(connection, setting) : (connection ?? {});
+  return { client: new Redis({ ...options, ...overrides }), owned: true };
 }
 
 /**

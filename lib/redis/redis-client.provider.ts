@@ -17,10 +17,13 @@ const PRODUCER_DEFAULTS: RedisOptions = {
 };
 
 export function createResqueRedis(options: ResqueModuleOptions, env: NodeJS.ProcessEnv = process.env): OwnedRedis {
+  // An empty REDIS_URL is refused (parseRedisUrl), not read as "unset": it must never mean 127.0.0.1:6379 silently.
   const connection = options.connection ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const setting =
+    options.connection === undefined ? 'REDIS_URL' : options.connection === env.REDIS_URL ? "REDIS_URL" : "ResqueModule's connection";
   const redis =
     typeof connection === 'string' || connection instanceof Redis
-      ? connect(connection, PRODUCER_DEFAULTS)
+      ? connect(connection, PRODUCER_DEFAULTS, setting)
       : connect({ ...PRODUCER_DEFAULTS, ...connection }); // the application's options win
   if (redis.owned) reportOutages(redis);
   return redis;

@@ -6,24 +6,17 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnreachableError } from '../../errors/redis-unreachable.error.js';
 import { RETRY_FOREVER } from '../../redis/connection.js';
+import { parseRedisUrl } from '../../redis/redis-url.js';
 
-/** Options from a URL, without connecting: what `new Redis(url)` would use. */
-export function optionsFromUrl(url: string): RedisOptions {
-  const probe = new Redis(url, { lazyConnect: true });
-  const { host, port, db, username, password, tls, path, family } = probe.options;
-  probe.disconnect();
-  const options: RedisOptions = { host, port, db, family };
-  if (path) options.path = path;
-  if (username) options.username = username;
-  if (password) options.password = password;
-  if (tls) options.tls = tls;
-  return options;
+/** Options from a URL, without connecting; a malformed one is an InvalidRedisUrlError naming `setting`, password redacted. */
+export function optionsFromUrl(url: string, setting: string): RedisOptions {
+  return parseRedisUrl(url, setting);
 }
 
 /** REDIS_URL, else runWorker's `redis`, else the connection the application module configured (told by the first child). */
 export function chooseHostRedisOptions(redisUrl: string | undefined, explicit: string | RedisOptions | undefined, fromChild: RedisOptions): RedisOptions {
-  if (redisUrl) return optionsFromUrl(redisUrl);
-  if (typeof explicit === 'string') return optionsFromUrl(explicit);
+  if (redisUrl) return optionsFromUrl(redisUrl, 'REDIS_URL');
+  if (typeof explicit === 'string') return optionsFromUrl(explicit, "runWorker's redis option");
   if (explicit) return explicit;
   return fromChild;
 }

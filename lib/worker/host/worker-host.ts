@@ -30,7 +30,7 @@ import { setTitle, titles } from '../process-title.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
 import { ResqueError } from '../../errors/resque.error.js';
-import { chooseHostRedisOptions, connectHostRedis } from './host-redis.js';
+import { chooseHostRedisOptions, connectHostRedis, optionsFromUrl } from './host-redis.js';
 import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
 import { installHostSignals } from './host-signals.js';
@@ -103,6 +103,9 @@ export class WorkerHost {
     });
     // Validate the environment before forking anything: a bad QUEUE/COUNT/INTERVAL is a one-line error.
     this.envSettings = settingsFromEnv(process.env);
+    // A malformed URL stops us here, before any child boots (an empty REDIS_URL too: never a silent 6379).
+    if (process.env.REDIS_URL !== undefined) optionsFromUrl(process.env.REDIS_URL, 'REDIS_URL');
+    if (typeof options.redis === 'string') optionsFromUrl(options.redis, "runWorker's redis option");
   }
 
   async start(): Promise<void> {
