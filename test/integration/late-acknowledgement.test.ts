@@ -84,13 +84,16 @@ describe('late acknowledgement of a job recovered from a worker presumed dead', 
   });
 
   test('requeued and already taken by another worker: both runs are counted by whoever finishes them', TEST, async () => {
-    const { keys, w, job, statusKey, count, recover } = await reservedByW();
+    const { keys, job, statusKey, count, recover } = await reservedByW();
     await recover('requeue');
     const v = new JobExchange(redis, keys, { workerId: 'h:2:q', workerName: 'h:2', queues: ['q'] });
     const [again] = await v.exchange([], 1, 1);
     assert.ok(again, 'the other worker took the requeued copy');
 
-    await w.exchange([{ token: job.token, statusKey, outcome: 'ok' }], 0, 100);
+    const said: string[] = [];
+    const late = new JobExchange(redis, keys, { workerId: 'h:1:q', workerName: 'h:1', queues: ['q'], onTakenMeanwhile: (token) => said.push(token) });
+    assert.deepEqual(await late.exchange([{ token: job.token, statusKey, outcome: 'ok' }], 0, 100), []);
+    assert.deepEqual(said, [job.token], 'the late worker is told it may have run twice');
     await v.exchange([{ token: again.token, statusKey, outcome: 'ok' }], 0, 100);
     assert.equal(await count('processed'), 2);
     assert.equal(await redis.llen(keys.failed), 0);

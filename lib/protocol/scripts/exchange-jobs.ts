@@ -32,6 +32,11 @@ export interface ExchangeTarget {
   readonly workerName: string;
   /** Queue names in priority order, or `['*']` for every queue, alphabetically. */
   readonly queues: readonly string[];
+  /**
+   * A job this worker acknowledged late (it was presumed dead, its job requeued) had already been
+   * taken by another worker: it may run twice.
+   */
+  readonly onTakenMeanwhile?: (token: string) => void;
 }
 
 export class JobExchange {
@@ -40,7 +45,10 @@ export class JobExchange {
   private second = -1;
   private runAt = '';
 
+  private readonly onTakenMeanwhile: ((token: string) => void) | undefined;
+
   constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
+    this.onTakenMeanwhile = target.onTakenMeanwhile;
     defineScripts(redis, exchangeScript);
     const wildcard = target.queues.includes('*');
     const queues = wildcard ? [] : target.queues;
@@ -85,7 +93,10 @@ export class JobExchange {
     }
     const flat = (await runScript(this.redis, exchangeScript, this.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
-    for (let i = 0; i < flat.length; i += 3) jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
+    for (let i = 0; i < flat.length; i += 3) {
+      if (flat[i] === '') this.onTakenMeanwhile?.(flat[i + 2]); // a notice, not a job (exchange.lua 1b)
+      else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
+    }
     return jobs;
   }
 

@@ -38,7 +38,9 @@
               outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail)
               record head, record tail ('' for 'ok')
 
-  Returns a flat array: token, queue name, raw payload, for each job reserved (empty if none).
+  Returns a flat array: token, queue name, raw payload, for each job reserved (empty if none);
+  then, for each late acknowledgement of a job another worker had already taken (1b), the triple
+  '', 'taken', token.
 ]]
 
 -- cjson is laxer than JSON.parse and Ruby's JSON: it takes NaN, Infinity, hex and leading-zero
@@ -86,6 +88,7 @@ end
 --     whoever finishes it.
 -- Returns the counts to add: processed, failed.
 local tombstones = KEYS[10 + queueCount]
+local notices = {}
 local function acknowledgeLate(token, statusKey, outcome, head, tail)
   local stone = redis.call('HGET', tombstones, token)
   if not stone then return 0, 0 end
@@ -103,7 +106,9 @@ local function acknowledgeLate(token, statusKey, outcome, head, tail)
     end
     return 0, 0
   end
-  redis.call('LREM', queuePrefix .. queue, 1, bytes)
+  if redis.call('LREM', queuePrefix .. queue, 1, bytes) == 0 then
+    notices[#notices + 1] = token
+  end
   if outcome == 'ok' then
     if statusKey ~= '' then setStatus(statusKey, 4, true) end
     return 1, 0
@@ -207,4 +212,9 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
 end
 
 if #taken == 0 and done > 0 and redis.call('HLEN', inflight) == 0 then redis.call('DEL', workerRecord) end
+for _, token in ipairs(notices) do
+  taken[#taken + 1] = ''
+  taken[#taken + 1] = 'taken'
+  taken[#taken + 1] = token
+end
 return taken

@@ -76,7 +76,13 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   const ops = new RedisWorkerOperations({
     redis,
     keys,
-    target: { workerId: id, workerName: workerName(), queues: settings.queues },
+    target: {
+      workerId: id,
+      workerName: workerName(),
+      queues: settings.queues,
+      onTakenMeanwhile: (token) =>
+        console.error(`[resque ${process.pid}] job ${token} finished here after it was requeued (this worker was presumed dead) and another worker took it: it may run twice`),
+    },
     blocking: settings.blocking,
     maxCrashRequeues: settings.maxCrashRequeues,
   });
