@@ -79,6 +79,11 @@ export { RecurringFirer, type RecurringFirerOptions } from './scheduler/recurrin
 export type { JobSchedule } from './decorators/job-options.interface.js';
 export { InvalidScheduleError } from './errors/invalid-schedule.error.js';
 export { UnrecoverableError } from './errors/unrecoverable.error.js';
-export { retryDelay, isRetryable, type RetryOptions } from './scheduler/retry-policy.js';
+export { retryDelay, isRetryable } from './scheduler/retry-policy.js';
+export type { RetryOptions } from './options/retry-options.js';
 export { listRetrying, type RetryingJob } from './client/retries.js';
 export { JobRetries, attemptDigest, type RetryTicket } from './scheduler/job-retries.js';
+export { JobLifecycle, type JobClassPolicy, type JobRun } from './scheduler/job-lifecycle.js';
+export { JobLocks } from './scheduler/job-locks.js';
+export { lockKeyOf } from './protocol/lock-key.js';
+export type { UniqueOptions, RunLockOptions } from './options/lock-options.js';

@@ -21,6 +21,8 @@ import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
 import { RecurringSchedules } from './recurring-schedules.js';
 import { listRetrying, type RetryingJob } from './retries.js';
+import { enqueueUnique } from './unique-enqueue.js';
+import type { UniqueOptions } from '../options/lock-options.js';
 import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './delayed-jobs.js';
 import type { When } from '../protocol/delayed-item.js';
 
@@ -84,6 +86,8 @@ export class QueueService implements OnModuleDestroy {
 
   private async enqueueMany(queue: string, className: string, items: readonly unknown[], track: boolean): Promise<Array<string | null>> {
     const prepared = items.map((data) => this.client.prepare(queue, className, data, track));
+    const unique = this.registry.get(className)?.metadata.unique;
+    if (unique) return this.enqueueUniques(queue, className, items, prepared, track, unique);
     if (!this.registry.hasEnqueueListeners) {
       await this.client.push(queue, prepared);
       if (this.events.observed) for (const job of prepared) this.emitEnqueued(queue, className, job.id);
@@ -106,6 +110,31 @@ export class QueueService implements OnModuleDestroy {
     for (const context of contexts) {
       this.emitEnqueued(queue, className, context.id);
       await this.afterEnqueue(context);
+    }
+    return ids;
+  }
+
+  /** `@Job({ unique })`: one at a time; a duplicate resolves with the waiting job's id and writes nothing. */
+  private async enqueueUniques(
+    queue: string,
+    className: string,
+    items: readonly unknown[],
+    prepared: readonly PreparedJob[],
+    track: boolean,
+    unique: UniqueOptions,
+  ): Promise<Array<string | null>> {
+    const ids: Array<string | null> = [];
+    for (let i = 0; i < prepared.length; i++) {
+      const context: EnqueueContext = { queue, className, data: items[i], id: prepared[i].id, tracked: track };
+      if (this.registry.hasEnqueueListeners && !(await this.beforeEnqueue(context))) {
+        ids.push(null);
+        continue;
+      }
+      const result = await enqueueUnique(this.client, queue, className, items[i], prepared[i], unique);
+      ids.push(result.id);
+      if (!result.enqueued) continue;
+      this.emitEnqueued(queue, className, context.id);
+      if (this.registry.hasEnqueueListeners) await this.afterEnqueue(context);
     }
     return ids;
   }

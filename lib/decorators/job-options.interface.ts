@@ -1,4 +1,5 @@
-import type { RetryOptions } from '../scheduler/retry-policy.js';
+import type { RunLockOptions, UniqueOptions } from '../options/lock-options.js';
+import type { RetryOptions } from '../options/retry-options.js';
 
 /** @publicApi */
 export interface JobOptions {
@@ -20,6 +21,10 @@ export interface JobOptions {
    * Overrides ResqueModule's `retry`; `{ attempts: 1 }` turns a module-wide default off.
    */
   readonly retry?: RetryOptions;
+  /** At most one job per key waits in the queue (node-resque's QueueLock); a duplicate enqueue returns the waiting job's id. */
+  readonly unique?: UniqueOptions;
+  /** At most one job per key runs at once (node-resque's JobLock); the others wait through the delayed queue. */
+  readonly lock?: RunLockOptions;
 }
 
 /** @publicApi */
@@ -43,6 +48,8 @@ export interface JobMetadata {
   readonly timeout: number;
   readonly retryOnCrash: boolean;
   readonly retry?: RetryOptions;
+  readonly unique?: UniqueOptions;
+  readonly lock?: RunLockOptions;
   /** Recurring schedules, with their names resolved. */
   readonly schedules: ReadonlyArray<JobSchedule & { readonly name: string }>;
 }

@@ -3,7 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { assertQueueName } from '../protocol/queue-name.js';
 import { checkSchedule } from '../client/recurrence.js';
 import { InvalidSettingError } from '../errors/invalid-setting.error.js';
-import { retryOptionsProblem, type RetryOptions } from '../scheduler/retry-policy.js';
+import { retryOptionsProblem, type RetryOptions } from '../options/retry-options.js';
 import type { JobMetadata, JobOptions, JobSchedule } from './job-options.interface.js';
 
 const JobMetadataDecorator = DiscoveryService.createDecorator<JobMetadata>();
@@ -28,6 +28,8 @@ export const Job = Object.assign(
         retryOnCrash: options.retryOnCrash ?? false,
         schedules: schedulesOf(options, options.name ?? target.name),
         ...(options.retry ? { retry: checkedRetry(options.retry, options.name ?? target.name) } : {}),
+        ...(options.unique ? { unique: options.unique } : {}),
+        ...(options.lock ? { lock: options.lock } : {}),
       };
       applyDecorators(JobMetadataDecorator(metadata), Injectable())(target);
     },

@@ -1,4 +1,4 @@
-import type { RetryOptions } from '../scheduler/retry-policy.js';
+import type { RetryOptions } from './retry-options.js';
 import type { ResqueConnection } from '../redis/connection.js';
 import type { WorkerSettings } from './worker-settings.js';
 

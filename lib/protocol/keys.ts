@@ -24,6 +24,11 @@
  *                          failed attempts of a job waiting to be retried (any promoter keeps it)
  * - `retrying`             zset sha1(class + args) -> due second of the next attempt
  *
+ * node-resque's lock plugins' keys, shared so both sides agree:
+ * `lock:<class>:<queue>:<key>` (QueueLock: one waiting job per key) and
+ * `workerslock:<class>:<queue>:<key>` (JobLock: one running job per key); <key> is JSON of the args
+ * by default, as node-resque builds it.
+ *
  * resque-scheduler's delayed layout (shared with Ruby, php-resque-scheduler and node-resque):
  * `delayed_queue_schedule` (zset second -> second), `delayed:<second>` (list of items) and
  * `timestamps:<item>` (set of "delayed:<second>", not namespaced inside the member).
@@ -99,4 +104,6 @@ export class ResqueKeys {
   get recurringLast(): string { return this.key('recurring:last'); }
   get retryInfo(): string { return this.key('retry-info'); }
   get retrying(): string { return this.key('retrying'); }
+  queueLock(className: string, queue: string, key: string): string { return this.key(`lock:${className}:${queue}:${key}`); }
+  jobLock(className: string, queue: string, key: string): string { return this.key(`workerslock:${className}:${queue}:${key}`); }
 }

@@ -12,7 +12,8 @@ import type { JobPayload } from '../protocol/payload.js';
 import type { ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import { retryScript } from '../protocol/scripts/lua.generated.js';
 import { runScript } from '../redis/scripts.js';
-import { retryDelay, isRetryable, type RetryOptions } from './retry-policy.js';
+import { retryDelay, isRetryable } from './retry-policy.js';
+import type { RetryOptions } from '../options/retry-options.js';
 
 /** One run of a job whose class retries. */
 export interface RetryTicket {

@@ -6,7 +6,7 @@
 import { backtraceOf, failureRecordParts, payloadAsJsonString } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { decodePayload, type JobPayload } from '../protocol/payload.js';
-import type { RetryTicket } from '../scheduler/job-retries.js';
+import type { JobRun } from '../scheduler/job-lifecycle.js';
 import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import type { JobContext } from './job-context.js';
 import type { Perform } from './worker-loop.js';
@@ -18,8 +18,8 @@ export interface PerformerOptions {
   readonly run: (context: JobContext) => Promise<unknown>;
   /** Called before a job runs; returns a callback for when it ends (timeouts, logging), or nothing. */
   readonly onStart?: (job: ReservedJob, className: string) => (() => void) | undefined;
-  /** Retries (lib/scheduler/job-retries.ts): a ticket for jobs whose class retries, else undefined. */
-  readonly retries?: { begin(job: ReservedJob, payload: JobPayload): Promise<RetryTicket> | undefined };
+  /** Retries and locks (lib/scheduler/job-lifecycle.ts): a run for classes that have them, else undefined. */
+  readonly lifecycle?: { begin(job: ReservedJob, payload: JobPayload): Promise<JobRun> | undefined };
 }
 
 export function createPerformer(options: PerformerOptions): Perform {
@@ -41,8 +41,9 @@ export function createPerformer(options: PerformerOptions): Perform {
     }
     const { payload } = decoded;
     const statusKey = payload.id === undefined ? undefined : keys.jobStatus(payload.id, payload.statusPrefix);
-    const pending = options.retries?.begin(job, payload);
-    const ticket = pending ? await pending : undefined;
+    const pending = options.lifecycle?.begin(job, payload);
+    const lifecycle = pending ? await pending : undefined;
+    if (lifecycle?.deferred) return { token: job.token, outcome: 'delayed' };
     const ended = onStart?.(job, payload.className);
     try {
       await run({
@@ -54,13 +55,13 @@ export function createPerformer(options: PerformerOptions): Perform {
         raw: job.raw,
         queueTime: payload.queueTime,
         workerId,
-        attempt: ticket?.attempt ?? 1,
+        attempt: lifecycle?.attempt ?? 1,
       });
-      if (ticket && ticket.attempt > 1) await ticket.succeeded().catch(() => undefined);
+      await lifecycle?.succeeded().catch(() => undefined);
       return { token: job.token, statusKey, outcome: 'ok' };
     } catch (error) {
       // Put back for another attempt (retry.lua): then there is nothing left to acknowledge.
-      if (ticket && (await ticket.failed(error).catch(() => false))) return { token: job.token, outcome: 'retried' };
+      if (lifecycle && (await lifecycle.failed(error).catch(() => false))) return { token: job.token, outcome: 'delayed' };
       const { name, message, backtrace } = describeError(error);
       return failed(job, name, message, backtrace, statusKey);
     } finally {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import {
   DelayedScheduler,
-  JobRetries,
+  JobLifecycle,
   JobStatus,
   ResqueClient,
   ResqueKeys,
@@ -58,7 +58,7 @@ function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string,
     keys,
     workerId: id,
     run: async (ctx) => run(ctx),
-    retries: new JobRetries(wredis, keys, id, (name) => policies[name], () => clock),
+    lifecycle: new JobLifecycle(wredis, keys, id, (name) => (policies[name] ? { retry: policies[name] } : undefined), () => clock),
   });
   const loop = new WorkerLoop(ops, perform, { concurrency: 1, maxJobs: 0, interval: 0.02 });
   const done = ops.register().then(() => loop.run());

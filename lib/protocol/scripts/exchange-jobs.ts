@@ -21,8 +21,8 @@ export interface ReservedJob {
 
 export type FinishedJob =
   | { readonly token: string; readonly statusKey?: string; readonly outcome: 'ok' }
-  /** A failed attempt already put back for another (retry.lua took it out of flight): nothing to send. */
-  | { readonly token: string; readonly outcome: 'retried' }
+  /** Put back in the delayed queue (a retry, or a held run-time lock) by a script that took it out of flight: nothing to send. */
+  | { readonly token: string; readonly outcome: 'delayed' }
   /** With `literalPayload` (a JSON string) the record embeds it instead of the raw bytes. */
   | { readonly token: string; readonly statusKey?: string; readonly outcome: 'fail'; readonly record: FailureRecordParts; readonly literalPayload?: string };
 
@@ -82,7 +82,7 @@ export class JobExchange {
     const args: (string | number)[] = [max, firstToken, this.runAt, ...this.fixedArgs];
     args.push(this.second, FINISHED_STATUS_TTL_SECONDS, this.queueNames.length, ...this.statusKeyArgs, ...this.queueNames);
     for (const job of done) {
-      if (job.outcome === 'retried') continue;
+      if (job.outcome === 'delayed') continue;
       if (job.outcome === 'ok') {
         args.push(job.token, job.statusKey ?? '', 'ok', '', '');
       } else if (job.literalPayload === undefined) {

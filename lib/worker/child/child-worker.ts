@@ -20,8 +20,7 @@ import { createPerformer } from '../job-performer.js';
 import { setTitle, titles } from '../process-title.js';
 import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
-import { JobRetries } from '../../scheduler/job-retries.js';
-import type { RetryOptions } from '../../scheduler/retry-policy.js';
+import { JobLifecycle, type JobClassPolicy } from '../../scheduler/job-lifecycle.js';
 import { within } from '../within.js';
 
 export interface ChildWorkerOptions {
@@ -35,8 +34,8 @@ export interface ChildWorkerOptions {
   /** A job with a timeout started: the host must learn its deadline. */
   readonly onTimedJob?: (job: { workerId: string; token: string; className: string; queue: string; deadline: number }) => void;
   readonly onTimedJobEnd?: (token: string) => void;
-  /** The retry options of a job class (its own, or the module's default), if it retries. */
-  readonly retryPolicy?: (className: string) => RetryOptions | undefined;
+  /** Retries, uniqueness and run-time locks of a job class (its own, or the module's default retry). */
+  readonly jobPolicy?: (className: string) => JobClassPolicy | undefined;
   /** Jobs acknowledged in Redis (the benchmark counts completions here). */
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
   /** The child passed its memory ceiling after a job: it takes no more jobs and ends its loop. */
@@ -107,7 +106,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     keys,
     workerId: id,
     run: options.run,
-    retries: options.retryPolicy ? new JobRetries(redis, keys, id, options.retryPolicy) : undefined,
+    lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
     onStart: (job, className) => {
       if (!busy) {
         busy = true;

@@ -119,7 +119,10 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),
       policies: registry.policies(),
-      retryPolicy: (className) => registry.get(className)?.metadata.retry ?? moduleOptions.retry,
+      jobPolicy: (className) => {
+        const metadata = registry.get(className)?.metadata;
+        return { retry: metadata?.retry ?? moduleOptions.retry, unique: metadata?.unique, lock: metadata?.lock };
+      },
       onTimedJob: (job) => send({ type: 'job-started', ...job }),
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
       onRecycle: (reason) => {

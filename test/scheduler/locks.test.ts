@@ -1,0 +1,146 @@
+/**
+ * Unique jobs (node-resque's QueueLock key) and run-time locks (its JobLock key), with our worker
+ * loop in-process on real Redis, and node-resque's own QueueLock as the peer.
+ */
+import 'reflect-metadata';
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import type { TestingModule } from '@nestjs/testing';
+import NodeResque from 'node-resque';
+import { DelayedScheduler, Job, JobLifecycle, QueueService, ResqueKeys, type JobClassPolicy, type JobContext, type ResqueJob } from '../../lib/index.js';
+import { createPerformer } from '../../lib/worker/job-performer.js';
+import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
+import { WorkerLoop } from '../../lib/worker/worker-loop.js';
+import { RedisServer } from '../support/redis-server.js';
+import { bootResque } from '../support/resque-testing-module.js';
+import { waitFor } from '../support/wait.js';
+
+@Job({ queue: 'q', unique: {} })
+class SyncUser implements ResqueJob<{ user: number }> {
+  perform(_data: { user: number }): void {}
+}
+
+@Job({ queue: 'q', unique: { until: 'finished', key: (data) => String((data as { user: number }).user) } })
+class Export implements ResqueJob<{ user: number; at: number }> {
+  perform(_data: { user: number; at: number }): void {}
+}
+
+let server: RedisServer;
+let redis: Redis;
+let app: TestingModule;
+let queues: QueueService;
+const keys = new ResqueKeys('resque');
+const workers: Array<{ loop: WorkerLoop; done: Promise<void>; ops: RedisWorkerOperations; redis: Redis }> = [];
+
+before(async () => {
+  server = await RedisServer.start();
+  redis = new Redis(server.url);
+  ({ app } = await bootResque(server, [SyncUser, Export], { prefix: 'resque' }));
+  queues = app.get(QueueService);
+});
+afterEach(async () => {
+  for (const w of workers.splice(0)) {
+    w.loop.stop();
+    await w.done;
+    await w.ops.close();
+    w.redis.disconnect();
+  }
+  await redis.flushdb();
+});
+after(async () => {
+  await app.close();
+  redis.disconnect();
+  await server.destroy();
+});
+
+function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string, JobClassPolicy>, concurrency = 1): void {
+  const wredis = new Redis(server.url, { maxRetriesPerRequest: null });
+  const id = `test:${Math.floor(Math.random() * 1e6)}:q`;
+  const ops = new RedisWorkerOperations({ redis: wredis, keys, target: { workerId: id, workerName: id, queues: ['q'] }, blocking: false, maxCrashRequeues: 3 });
+  const perform = createPerformer({ keys, workerId: id, run: async (ctx) => run(ctx), lifecycle: new JobLifecycle(wredis, keys, id, (name) => policies[name]) });
+  const loop = new WorkerLoop(ops, perform, { concurrency, maxJobs: 0, interval: 0.02 });
+  workers.push({ loop, done: ops.register().then(() => loop.run()), ops, redis: wredis });
+}
+
+test('unique: a duplicate enqueue returns the waiting job\'s id and writes nothing; once it started, a new one is queued', async () => {
+  const first = await queues.enqueue(SyncUser, { user: 1 });
+  const again = await queues.enqueue(SyncUser, { user: 1 });
+  const other = await queues.enqueue(SyncUser, { user: 2 });
+  assert.equal(again, first);
+  assert.notEqual(other, first);
+  assert.equal(await redis.llen('resque:queue:q'), 2);
+  const lock = (await redis.get('resque:lock:SyncUser:q:[{"user":1}]'))!;
+  assert.match(lock, new RegExp(`^\\d+ ${first}$`), 'node-resque\'s key, its expiry first, then our id');
+  assert.ok((await redis.ttl('resque:lock:SyncUser:q:[{"user":1}]')) > 3500);
+  let release!: () => void;
+  const started = new Promise<void>((resolve) => (release = resolve));
+  startWorker(() => release(), { SyncUser: { unique: {} } });
+  await started;
+  await waitFor(async () => (await redis.exists('resque:lock:SyncUser:q:[{"user":1}]')) === 0, 'the lock to go when the job starts');
+  const third = await queues.enqueue(SyncUser, { user: 1 });
+  assert.notEqual(third, first);
+});
+
+test('unique until finished, with a key from the data: refused while the job runs, accepted after', async () => {
+  let finish!: () => void;
+  const running = new Promise<void>((resolve) => (finish = resolve));
+  let entered!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
+  startWorker(async () => {
+    entered();
+    await running;
+  }, { Export: { unique: { until: 'finished', key: (data) => String((data as { user: number }).user) } } });
+  const id = await queues.enqueue(Export, { user: 5, at: 1 });
+  await inside;
+  assert.equal(await queues.enqueue(Export, { user: 5, at: 2 }), id, 'same user, other data: still the running job');
+  assert.equal(await redis.llen('resque:queue:q'), 0);
+  finish();
+  await waitFor(async () => (await redis.exists('resque:lock:Export:q:5')) === 0, 'the lock to go when the job ends');
+  assert.notEqual(await queues.enqueue(Export, { user: 5, at: 3 }), id);
+});
+
+test('unique interop with node-resque\'s QueueLock: each refuses the other\'s duplicate', async () => {
+  const node = new NodeResque.Queue({ connection: { host: '127.0.0.1', port: server.port, namespace: 'resque' } }, { SyncUser: { plugins: [NodeResque.Plugins.QueueLock], perform: async () => undefined } });
+  node.on('error', () => undefined);
+  await node.connect();
+  try {
+    assert.equal(await node.enqueue('q', 'SyncUser', [{ user: 9 }]), true);
+    assert.equal(await queues.enqueue(SyncUser, { user: 9 }), null, 'node holds the lock (its value has no id of ours)');
+    const ours = await queues.enqueue(SyncUser, { user: 10 });
+    assert.ok(ours);
+    assert.equal(await node.enqueue('q', 'SyncUser', [{ user: 10 }]), false, 'node sees our lock');
+    assert.equal(await redis.llen('resque:queue:q'), 2);
+  } finally {
+    await node.end();
+  }
+});
+
+test('run-time lock: two jobs with one key never run at once; the second waits through the delayed queue', async () => {
+  let active = 0;
+  let most = 0;
+  const ran: number[] = [];
+  startWorker(
+    async (ctx) => {
+      active++;
+      most = Math.max(most, active);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      ran.push((ctx.data as { n: number }).n);
+      active--;
+    },
+    { Charge: { lock: { key: (data) => String((data as { account: string }).account), retryIn: 1000 } } },
+    2,
+  );
+  await queues.enqueue('q', 'Charge', { account: 'a', n: 1 });
+  await queues.enqueue('q', 'Charge', { account: 'a', n: 2 });
+  await waitFor(() => ran.length === 1, 'the first to run');
+  assert.equal(await redis.zcard('resque:delayed_queue_schedule'), 1, 'the second was put back, not run');
+  assert.equal(await redis.exists('resque:workerslock:Charge:q:a'), 0, 'released after the first');
+  const moved = await new DelayedScheduler({ redis, keys, name: 't:1', now: () => Date.now() + 5_000 }).promote();
+  assert.equal(moved.moved, 1);
+  await waitFor(() => ran.length === 2, 'the second to run');
+  assert.equal(most, 1);
+  assert.deepEqual(ran, [1, 2]);
+  assert.equal(await redis.llen('resque:failed'), 0);
+  assert.equal(await redis.get('resque:stat:failed'), null);
+});
