@@ -36,8 +36,9 @@ export function createPerformer(options: PerformerOptions): Perform {
   return async (job) => {
     const decoded = decodePayload(job.raw);
     if (!decoded.ok) {
-      // A payload that is not JSON cannot sit verbatim inside the JSON failure record.
-      return failed(job, 'InvalidPayloadError', decoded.reason, [], undefined, decoded.json ? undefined : payloadAsJsonString(job.raw));
+      // A payload that is not JSON cannot sit verbatim inside the JSON failure record. Its status (if
+      // the exchange found one and marked it RUNNING) becomes FAILED: the same key, not a decode of ours.
+      return failed(job, 'InvalidPayloadError', decoded.reason, [], job.statusKey, decoded.json ? undefined : payloadAsJsonString(job.raw));
     }
     const { payload } = decoded;
     const statusKey = payload.id === undefined ? undefined : keys.jobStatus(payload.id, payload.statusPrefix);

@@ -12,6 +12,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { decodeInflightEntry } from '../../lib/protocol/inflight-entry.js';
 import { ResqueKeys } from '../../lib/protocol/keys.js';
 import { encodePayload, newJobId, queueTimeNow } from '../../lib/protocol/payload.js';
 import { enqueueJobs } from '../../lib/protocol/scripts/enqueue-jobs.js';
@@ -213,7 +214,7 @@ async function account(redis: Redis, keys: ResqueKeys, jobs: number, acts: Recor
     failed.add(record.payload.args[0].n);
   }
   const queued = new Set<number>();
-  for (const raw of [...queuedPayloads, ...inflightEntries.map((e) => e.slice(e.indexOf('\n') + 1))]) {
+  for (const raw of [...queuedPayloads, ...inflightEntries.map((e) => decodeInflightEntry(e).raw)]) {
     queued.add((JSON.parse(raw) as { args: [{ n: number }] }).args[0].n);
   }
   let lost = 0;

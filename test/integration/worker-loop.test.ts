@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { ResqueKeys } from '../../lib/protocol/keys.js';
 import { createPerformer } from '../../lib/worker/job-performer.js';
 import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
+import { recoverJobs } from '../../lib/worker/host/recover-jobs.js';
 import { WorkerLoop, type WorkerOperations } from '../../lib/worker/worker-loop.js';
 import type { JobContext } from '../../lib/worker/job-context.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -386,6 +387,50 @@ describe('worker loop on real Redis', () => {
     await waitFor(async () => (await redis.get(keys.statProcessed())) === '1', 'the job acknowledged');
     worker.loop.stop();
     await done;
+    await worker.close();
+  });
+
+  test('a tracked job rejected as an invalid payload ends FAILED with the finished expiry, not RUNNING', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    // args is not an array: the worker rejects it, but the exchange matched its top-level id.
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":"x","id":"bad1","queue_time":1}');
+    await redis.set(keys.jobStatus('bad1'), '{"status":1,"updated":1}');
+    const worker = makeWorker({ keys, queues: ['q'], maxJobs: 1, run: () => undefined });
+    await worker.loop.run();
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('bad1')))!).status, 3);
+    assert.ok((await redis.ttl(keys.jobStatus('bad1'))) > 86000);
+    await worker.close();
+  });
+
+  test('a queue name with a newline keeps failure records and crash requeues right', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const queue = 'evil\nname';
+    const raw = '{"class":"J","args":[1],"id":"nl1","queue_time":1}';
+    await redis.sadd(keys.queues, queue);
+    await redis.rpush(keys.queue(queue), raw, raw.replace('nl1', 'nl2'));
+    const worker = makeWorker({
+      keys,
+      queues: [queue],
+      maxJobs: 1,
+      run: () => {
+        throw new Error('boom');
+      },
+    });
+    await worker.loop.run();
+    const [record] = await redis.lrange(keys.failed, 0, -1);
+    const parsed = JSON.parse(record);
+    assert.equal(parsed.queue, queue);
+    assert.ok(record.includes(`"payload":${raw},`), 'payload bytes kept');
+    // A crash: the second job is reserved, then its worker is recovered with requeue.
+    const reserved = await worker.ops.exchange([], 1);
+    assert.deepEqual(reserved.map((j) => [j.queue, j.raw]), [[queue, raw.replace('nl1', 'nl2')]]);
+    await recoverJobs(redis, keys, {
+      workerId: worker.workerId,
+      reason: 'test crash',
+      policies: { J: { timeoutMs: 0, retryOnCrash: true } },
+      maxCrashRequeues: 3,
+    });
+    assert.deepEqual(await redis.lrange(keys.queue(queue), 0, -1), [raw.replace('nl1', 'nl2')]);
     await worker.close();
   });
 });

@@ -17,6 +17,8 @@ export interface ReservedJob {
   readonly queue: string;
   /** The payload exactly as the producer wrote it. */
   readonly raw: string;
+  /** The php-resque status key the exchange marked RUNNING, if the job has one. */
+  readonly statusKey?: string;
 }
 
 export type FinishedJob =
@@ -93,9 +95,10 @@ export class JobExchange {
     }
     const flat = (await runScript(this.redis, exchangeScript, this.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
-    for (let i = 0; i < flat.length; i += 3) {
+    for (let i = 0; i < flat.length; i += 4) {
       if (flat[i] === '') this.onTakenMeanwhile?.(flat[i + 2]); // a notice, not a job (exchange.lua 1b)
-      else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
+      else if (flat[i + 3] === '') jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
+      else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: flat[i + 3] });
     }
     return jobs;
   }

@@ -10,7 +10,8 @@
   and deleted once nothing is in flight. A reserved job with a php-resque status key (a payload
   with a top-level "id", and resque/php-resque's "prefix") is marked RUNNING here, if the key exists.
 
-  KEYS[1]     inflight:<worker id>        hash token -> "<queue>\n<raw payload>"
+  KEYS[1]     inflight:<worker id>        hash token -> "\n" <byte length of queue> "\n" <queue> <raw payload>
+                                          (length-prefixed: a queue name may hold any byte; inflight-entry.ts)
   KEYS[2]     worker:<worker id>          {"queue","run_at","payload","worker"} while busy
   KEYS[3]     stat:processed              KEYS[4] stat:processed:<worker id>
   KEYS[5]     stat:failed                 KEYS[6] stat:failed:<worker id>
@@ -38,9 +39,10 @@
               outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail)
               record head, record tail ('' for 'ok')
 
-  Returns a flat array: token, queue name, raw payload, for each job reserved (empty if none);
-  then, for each late acknowledgement of a job another worker had already taken (1b), the triple
-  '', 'taken', token.
+  Returns a flat array: token, queue name, raw payload, status key, for each job reserved (empty if
+  none); the status key is the one marked RUNNING, '' when the job has none (so a worker that
+  rejects the payload writes its FAILED status to the very key marked RUNNING). Then, for each late
+  acknowledgement of a job another worker had already taken (1b), the four values '', 'taken', token, ''.
 ]]
 
 -- cjson is laxer than JSON.parse and Ruby's JSON: it takes NaN, Infinity, hex and leading-zero
@@ -54,6 +56,13 @@ local function decodeStrict(raw)
   return nil
 end
 
+-- The raw payload of an in-flight entry (see KEYS[1]); entries of older versions are "<queue>\n<raw>".
+local function entryPayload(entry)
+  if string.byte(entry, 1) ~= 10 then return string.sub(entry, string.find(entry, '\n', 1, true) + 1) end
+  local cut = string.find(entry, '\n', 2, true)
+  return string.sub(entry, cut + 1 + tonumber(string.sub(entry, 2, cut - 1)))
+end
+
 local inflight, workerRecord = KEYS[1], KEYS[2]
 local processed, processedByWorker, failedCount, failedByWorker, failedList = KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local pauseAll, queuesSet = KEYS[8], KEYS[9]
@@ -63,10 +72,10 @@ local now, ttl, queueCount, statusHead, statusTail = ARGV[7], ARGV[8], tonumber(
 
 -- php-resque's status update, in the shape the key already has: chrisboulton writes
 -- {"status","updated"}; resque/php-resque keeps "started" and has "result" (null here: return
--- values are not stored). Only an existing key is updated: untracked jobs have none.
+-- values are not stored). Only an existing key is updated: untracked jobs have none. True if updated.
 local function setStatus(key, code, finished)
   local old = redis.call('GET', key)
-  if not old then return end
+  if not old then return false end
   local value
   if string.find(old, '"result":', 1, true) then
     local started = string.match(old, '"started":(%d+)') or now
@@ -75,6 +84,7 @@ local function setStatus(key, code, finished)
     value = '{"status":' .. code .. ',"updated":' .. now .. '}'
   end
   if finished then redis.call('SET', key, value, 'EX', ttl) else redis.call('SET', key, value) end
+  return true
 end
 
 -- 1b. late acknowledgement (the worker was presumed dead). Kept as one block: see recover.lua.
@@ -135,8 +145,7 @@ for i = 12 + queueCount, #ARGV, 5 do
     else
       failures = failures + 1
       if outcome == 'fail' then
-        local raw = string.sub(entry, string.find(entry, '\n', 1, true) + 1)
-        redis.call('RPUSH', failedList, head .. raw .. tail)
+        redis.call('RPUSH', failedList, head .. entryPayload(entry) .. tail)
       else
         redis.call('RPUSH', failedList, head .. tail)
       end
@@ -190,13 +199,16 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
         -- id followed by no bracket up to the closing brace is top-level, not one nested in args.
         -- Matching beats decoding every payload; an unusual key order only skips RUNNING.
         local id = string.match(raw, '"id":"([^"\\]+)"[^{}%[%]]*}%s*$')
+        local statusKey = ''
         if id then
           local prefix = string.match(raw, '"prefix":"([^"\\]*)"[^{}%[%]]*}%s*$') or ''
           if prefix ~= '' then prefix = prefix .. '_' end
-          setStatus(statusHead .. prefix .. id .. statusTail, 2, false)
+          statusKey = statusHead .. prefix .. id .. statusTail
+          if not setStatus(statusKey, 2, false) then statusKey = '' end
         end
         local token = tostring(nextToken)
-        while redis.call('HSETNX', inflight, token, names[i] .. '\n' .. raw) == 0 do
+        local entry = '\n' .. #names[i] .. '\n' .. names[i] .. raw
+        while redis.call('HSETNX', inflight, token, entry) == 0 do
           nextToken = nextToken + 1
           token = tostring(nextToken)
         end
@@ -204,6 +216,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
         taken[#taken + 1] = token
         taken[#taken + 1] = names[i]
         taken[#taken + 1] = raw
+        taken[#taken + 1] = statusKey
       end
       wanted = wanted - #jobs
     end
@@ -216,5 +229,6 @@ for _, token in ipairs(notices) do
   taken[#taken + 1] = ''
   taken[#taken + 1] = 'taken'
   taken[#taken + 1] = token
+  taken[#taken + 1] = ''
 end
 return taken

@@ -13,7 +13,7 @@
   copy. Tombstone: action "\n" byte length of the queue name "\n" queue name, then the exact bytes
   written (the failure record for 'fail', the payload for 'requeue').
 
-  KEYS[1]     inflight:<worker id>
+  KEYS[1]     inflight:<worker id>        token -> entry, as exchange.lua writes it (length-prefixed queue)
   KEYS[2]     worker:<worker id>          KEYS[3] worker:<worker id>:started
   KEYS[4]     workers (set)               KEYS[5] workers:heartbeat (hash)   KEYS[6] workers:alive (zset)
   KEYS[7]     stat:processed:<worker id>  KEYS[8] stat:failed:<worker id>
@@ -46,14 +46,25 @@ local function tombstone(token, action, queue, bytes)
   redis.call('EXPIRE', tombstones, tombstoneTtl)
 end
 
+-- An in-flight entry is "\n" <byte length of queue> "\n" <queue> <raw> (exchange.lua writes it;
+-- inflight-entry.ts); entries of older versions are "<queue>\n<raw>".
+local function decodeEntry(entry)
+  if string.byte(entry, 1) ~= 10 then
+    local cut = string.find(entry, '\n', 1, true)
+    return string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
+  end
+  local cut = string.find(entry, '\n', 2, true)
+  local stop = cut + tonumber(string.sub(entry, 2, cut - 1))
+  return string.sub(entry, cut + 1, stop), string.sub(entry, stop + 1)
+end
+
 local requeued, failed = 0, 0
 for i = 9, #ARGV, 5 do
   local token, statusKey, action, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local entry = redis.call('HGET', inflight, token)
   if entry then
     redis.call('HDEL', inflight, token)
-    local cut = string.find(entry, '\n', 1, true)
-    local queue, raw = string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
+    local queue, raw = decodeEntry(entry)
     if action == 'requeue' then
       local digest = redis.sha1hex(raw)
       if redis.call('HINCRBY', crashRequeues, digest, 1) > maxRequeues then

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import { failureRecordParts } from '../../protocol/failure.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
+import { decodeInflightEntry } from '../../protocol/inflight-entry.js';
 import { decodePayload } from '../../protocol/payload.js';
 import { recoverWorker, type RecoveredJob, type RecoverResult } from '../../protocol/scripts/recover-worker.js';
 import type { JobPolicy } from '../ipc.js';
@@ -31,9 +32,8 @@ export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: Recov
   if (request.onlyIfHeld && Object.keys(entries).length === 0) return { requeued: 0, failed: 0 };
   const jobs: RecoveredJob[] = [];
   for (const [token, entry] of Object.entries(entries)) {
-    const cut = entry.indexOf('\n');
-    const queue = entry.slice(0, cut);
-    const decoded = decodePayload(entry.slice(cut + 1));
+    const { queue, raw } = decodeInflightEntry(entry);
+    const decoded = decodePayload(raw);
     const className = decoded.ok ? decoded.payload.className : undefined;
     const statusKey = decoded.ok && decoded.payload.id ? keys.jobStatus(decoded.payload.id, decoded.payload.statusPrefix) : undefined;
     const timeout = request.timedOut?.get(token);
