@@ -35,6 +35,7 @@ import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
 import { installHostSignals } from './host-signals.js';
 import { HostLiveness } from './liveness.js';
+import { PendingRecoveries } from './pending-recoveries.js';
 import { recoverExitedChild } from './recover-child.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv } from './child-exec-argv.js';
@@ -43,12 +44,6 @@ import type { DelayedScheduler } from '../../scheduler/scheduler.js';
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
 const MAX_BOOT_FAILURES_AT_START = 3;
-/**
- * Once its children are gone at shutdown, how long the host still waits for the recoveries of the
- * ones that died. With Redis unreachable they cannot run: the host leaves them (their jobs stay in
- * flight) to the next host on this machine, or to any host once the heartbeats are stale.
- */
-const RECOVERY_GRACE_MS = 3_000;
 
 export async function runHost(options: RunWorkerOptions): Promise<void> {
   try {
@@ -73,14 +68,12 @@ export class WorkerHost {
   private redisOptions: RedisOptions = {};
   private readonly children = new Set<WorkerChild>();
   private readonly policies: Record<string, JobPolicy> = {};
-  private readonly recoveries = new Set<Promise<unknown>>();
+  private readonly recoveries = new PendingRecoveries(() => this.maybeFinish());
   private liveness: HostLiveness | undefined;
   /** A QUIT/TERM/INT or USR2 that came during start-up, applied once the host runs. */
   private stopRequested: 'draining' | 'stopping' | undefined;
   private pauseRequested = false;
   private readonly startAbort = new AbortController();
-  private recoveryGrace: NodeJS.Timeout | undefined;
-  private recoveryGraceOver = false;
   private readonly entry = process.argv[1];
   private readonly execArgv = childExecArgv(process.execArgv);
   private bootFailures = 0;
@@ -152,7 +145,7 @@ export class WorkerHost {
       const now = Date.now();
       for (const child of this.children) child.enforceDeadlines(now);
     }, 100));
-    this.track(liveness.recoverDeadLocalWorkers().catch((error: Error) => this.log(`recovering dead local workers failed: ${error.message}`)));
+    this.recoveries.track(liveness.recoverDeadLocalWorkers().catch((error: Error) => this.log(`recovering dead local workers failed: ${error.message}`)));
     this.log(`started: ${this.describe()}; a child boots in ${first.bootMs} ms`);
     if (this.stopRequested) {
       this.shutdown(this.stopRequested); // a QUIT/TERM that came while Redis was reached
@@ -312,19 +305,11 @@ export class WorkerHost {
     if (wasRegistered) {
       // Whatever the exit code: a child that exits holding jobs (process.exit(0) inside a job) has
       // them settled now. After a clean exit there is nothing left and this only unregisters it again.
-      this.track(recoverExitedChild({ redis: this.redis, keys: this.keys, settings: this.settings, policies: this.policies, log: (m) => this.log(m) }, child, code, signal));
+      this.recoveries.track(recoverExitedChild({ redis: this.redis, keys: this.keys, settings: this.settings, policies: this.policies, log: (m) => this.log(m) }, child, code, signal));
     }
     this.updateTitle();
     if (this.state === 'running' || this.state === 'paused') this.replenish();
     this.maybeFinish();
-  }
-
-  private track(work: Promise<unknown>): void {
-    this.recoveries.add(work);
-    void work.finally(() => {
-      this.recoveries.delete(work);
-      this.maybeFinish();
-    });
   }
 
   private killJobs(): void {
@@ -384,21 +369,14 @@ export class WorkerHost {
   private maybeFinish(): void {
     if (this.state !== 'draining' && this.state !== 'stopping') return;
     if (this.children.size > 0) return;
+    const reachable = this.redis?.status === 'ready';
+    if (!this.recoveries.mayLeave(reachable)) return;
     if (this.recoveries.size > 0) {
-      // Recoveries run as soon as Redis answers; while it does not, they are not waited for.
-      const reachable = this.redis?.status === 'ready';
-      if (reachable && !this.recoveryGraceOver) {
-        this.recoveryGrace ??= setTimeout(() => {
-          this.recoveryGraceOver = true;
-          this.maybeFinish();
-        }, RECOVERY_GRACE_MS);
-        return;
-      }
       this.log(`Redis ${reachable ? 'too slow' : 'unreachable'}: ${this.recoveries.size} recovery(ies) of dead children left to the next host on this machine or to heartbeat staleness (their jobs stay in flight)`);
     }
     this.state = 'stopped';
     if (this.stopTimer) clearTimeout(this.stopTimer);
-    if (this.recoveryGrace) clearTimeout(this.recoveryGrace);
+    this.recoveries.stop();
     for (const timer of this.timers) clearInterval(timer);
     if (this.settings?.pidFile) rmSync(this.settings.pidFile, { force: true });
     // Giving the scheduler lock up needs Redis: not waited for long while it is away (the lock expires).
