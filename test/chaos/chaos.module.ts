@@ -31,6 +31,12 @@ export class ChaosLedger implements OnApplicationShutdown {
     return this.redis.hset(`${this.prefix}:chaos:completed`, `${n}:${execution}`, '1');
   }
 
+  /** A delayed job's run: field n (HSETNX keeps the first run's time), and a count of runs per n. */
+  async ran(n: number, execution: string): Promise<void> {
+    await this.redis.hsetnx(`${this.prefix}:chaos:first-run`, String(n), String(Date.now()));
+    await this.redis.hset(`${this.prefix}:chaos:completed`, `${n}:${execution}`, String(Date.now()));
+  }
+
   onApplicationShutdown(): void {
     this.redis.disconnect();
   }
@@ -57,8 +63,17 @@ export class ChaosJob implements ResqueJob<ChaosData> {
   }
 }
 
+/** A delayed job (the scheduler chaos test): records when it ran, to check none ran early. */
+@Job({ queue: 'chaos' })
+export class ChaosDelayedJob implements ResqueJob<{ n: number; due: number }> {
+  constructor(private readonly ledger: ChaosLedger) {}
+  perform(data: { n: number; due: number }): Promise<void> {
+    return this.ledger.ran(data.n, randomUUID());
+  }
+}
+
 @Module({
   imports: [ResqueModule.forRoot({ connection: process.env.REDIS_URL, prefix: process.env.PREFIX })],
-  providers: [ChaosLedger, ChaosJob, ChaosRetryJob],
+  providers: [ChaosLedger, ChaosJob, ChaosRetryJob, ChaosDelayedJob],
 })
 export class ChaosModule {}
