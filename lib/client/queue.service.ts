@@ -69,13 +69,20 @@ export class QueueService implements OnModuleDestroy {
     dataOrOptions?: unknown,
     track?: boolean,
   ): Promise<string | null> {
-    if (typeof target === 'string') {
-      const [id] = await this.enqueueMany(target, classNameOrData as string, [dataOrOptions], track ?? false);
-      return id;
-    }
+    if (typeof target === 'string') return this.enqueueOne(target, classNameOrData as string, dataOrOptions, track ?? false);
     const metadata = getJobMetadata(target);
     if (!metadata) throw new NotAJobClassError(target.name);
-    const [id] = await this.enqueueMany(metadata.queue, metadata.name, [classNameOrData], (dataOrOptions as EnqueueOptions | undefined)?.track ?? false);
+    return this.enqueueOne(metadata.queue, metadata.name, classNameOrData, (dataOrOptions as EnqueueOptions | undefined)?.track ?? false);
+  }
+
+  /** One job: without enqueue listeners, straight to the client's lean path. */
+  private async enqueueOne(queue: string, className: string, data: unknown, track: boolean): Promise<string | null> {
+    if (this.registry.hasEnqueueListeners) {
+      const [id] = await this.enqueueMany(queue, className, [data], track);
+      return id;
+    }
+    const id = await this.client.enqueue(queue, className, data, track);
+    if (this.events.observed) this.emitEnqueued(queue, className, id);
     return id;
   }
 

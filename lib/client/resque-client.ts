@@ -16,7 +16,9 @@ import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { toJobJson } from '../protocol/job-json.js';
 import { decodePayload, encodePayload, newJobId, queueTimeNow, type JobPayload } from '../protocol/payload.js';
-import { enqueueJobs, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
+import { enqueueJob, enqueueJobs, isNoScript, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
+import { Deadlines } from './deadlines.js';
+import { EnqueueBatcher } from './enqueue-batcher.js';
 import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
 import { resqueTime } from '../protocol/time.js';
 import { parseWorkerId } from '../protocol/worker-id.js';
@@ -74,6 +76,10 @@ export class ResqueClient {
   private ready?: Promise<void>;
   /** One sweeping timer for every call's deadline, instead of a timer per enqueue. */
   private readonly deadlines = new Deadlines();
+  private readonly batcher = new EnqueueBatcher(
+    (queue, job) => this.sendOne(queue, job),
+    (queue, jobs) => this.push(queue, jobs),
+  );
 
   constructor(options: ResqueClientOptions) {
     this.redis = options.redis;
@@ -110,10 +116,45 @@ export class ResqueClient {
   }
 
   /** Enqueues one job; resolves with its id once Redis has stored it. */
-  async enqueue(queue: string, className: string, data: unknown, trackStatus = false): Promise<string> {
-    const job = this.prepare(queue, className, data, trackStatus);
-    await this.push(queue, [job]);
-    return job.id;
+  enqueue(queue: string, className: string, data: unknown, trackStatus = false): Promise<string> {
+    let job: PreparedJob;
+    try {
+      job = this.prepare(queue, className, data, trackStatus);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.pushOne(queue, job);
+  }
+
+  /**
+   * `push(queue, [job])` for a prepared job, resolving with its id: the path of `enqueue`. Calls
+   * made in the same tick share one script call per queue (see EnqueueBatcher).
+   */
+  pushOne(queue: string, job: PreparedJob): Promise<string> {
+    assertQueueName(queue);
+    if (this.redis.status !== 'ready') return this.push(queue, [job]).then(() => job.id);
+    return this.batcher.enqueue(queue, job);
+  }
+
+  /** One job, one EVALSHA, under the shared deadline: the hot path of an awaited enqueue. */
+  private sendOne(queue: string, job: PreparedJob): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const timeoutMs = this.enqueueTimeoutMs;
+      const entry = this.deadlines.add(Date.now() + timeoutMs, () => reject(new RedisUnavailableError('enqueue', timeoutMs, true)));
+      const send = (withSource: boolean): void => {
+        enqueueJob(this.redis, this.keys, queue, job, withSource).then(
+          () => {
+            if (this.deadlines.remove(entry)) resolve(job.id);
+          },
+          (error: unknown) => {
+            // A Redis that lost its script cache (restart, SCRIPT FLUSH): the script did not run; send its source once.
+            if (!withSource && isNoScript(error)) return send(true);
+            if (this.deadlines.remove(entry)) reject(this.connectionError(error, 'enqueue', timeoutMs, true));
+          },
+        );
+      };
+      send(false);
+    });
   }
 
   /** Enqueues many jobs of one class; every item is validated before anything is written. */
@@ -325,46 +366,5 @@ function throwFirst(results: Array<[Error | null, unknown]> | null, index: numbe
     if (!error) continue;
     if (/index out of range|no such key/i.test(error.message)) throw new FailedJobNotFoundError(index);
     throw error;
-  }
-}
-
-/**
- * Deadlines for many short operations with one timer: an operation still pending at its deadline
- * is rejected. Registering is a Set insertion, so the hot path (enqueue) pays no setTimeout.
- */
-class Deadlines {
-  private readonly pending = new Set<{ deadline: number; expire: () => void }>();
-  private timer: NodeJS.Timeout | undefined;
-
-  within<T>(work: Promise<T>, deadline: number, error: () => Error): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry = { deadline, expire: () => reject(error()) };
-      this.pending.add(entry);
-      this.timer ??= setInterval(() => this.sweep(), 25).unref();
-      work.then(
-        (value) => {
-          this.pending.delete(entry);
-          resolve(value);
-        },
-        (reason: unknown) => {
-          this.pending.delete(entry);
-          reject(reason);
-        },
-      );
-    });
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const entry of this.pending) {
-      if (entry.deadline <= now) {
-        this.pending.delete(entry);
-        entry.expire();
-      }
-    }
-    if (this.pending.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
   }
 }

@@ -7,7 +7,7 @@
  * In: any object with a string `class` and an array `args` (missing args is `[]`, as in Ruby);
  * unknown fields are ignored.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** A payload as decoded from a queue. `args` stays the raw array; `data` is php-resque's `args[0]`. */
 export interface JobPayload {
@@ -24,9 +24,20 @@ export type DecodeResult =
   /** `json` tells whether the raw text is valid JSON, and so may sit verbatim inside a failure record. */
   | { readonly ok: false; readonly reason: string; readonly json: boolean };
 
-/** php-resque's job id: 32 lowercase hex characters. */
+/** Ids drawn per call to randomBytes: one 4 KB draw serves 256 ids. */
+const IDS_PER_DRAW = 256;
+let randomPool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** php-resque's job id: 32 lowercase hex characters (128 random bits). */
 export function newJobId(): string {
-  return randomUUID().replaceAll('-', '');
+  if (poolOffset >= randomPool.length) {
+    randomPool = randomBytes(16 * IDS_PER_DRAW);
+    poolOffset = 0;
+  }
+  const id = randomPool.toString('hex', poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  return id;
 }
 
 /** php-resque writes `microtime(true)`: seconds as a float with microseconds. */
@@ -39,8 +50,16 @@ export function queueTimeNow(): number {
  * the data (see `toJobJson` in job-json.ts), so bulk enqueue validates and stringifies each item once.
  */
 export function encodePayload(className: string, dataJson: string, id: string, queueTime: number): string {
-  return `{"class":${JSON.stringify(className)},"args":[${dataJson}],"id":"${id}","queue_time":${queueTime}}`;
+  if (className !== lastClassName) {
+    lastClassName = className;
+    lastClassJson = JSON.stringify(className);
+  }
+  return `{"class":${lastClassJson},"args":[${dataJson}],"id":"${id}","queue_time":${queueTime}}`;
 }
+
+/** Enqueues repeat the same class name: its JSON is kept from the last call. */
+let lastClassName = '';
+let lastClassJson = '""';
 
 /** Decodes a popped payload; never throws. `reason` explains what is wrong in one sentence. */
 export function decodePayload(raw: string): DecodeResult {

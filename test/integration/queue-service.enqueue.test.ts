@@ -160,3 +160,31 @@ test('readers: queues, size, sizes and peek', async () => {
   await redis.rpush(keys.queue('garbage'), 'not json');
   assert.deepEqual(await queues.peek('garbage'), [{ raw: 'not json', payload: null }]);
 });
+
+test('enqueues made in one tick share a script call, keep call order and each get their id', async () => {
+  await redis.config('RESETSTAT');
+  const calls: Array<Promise<string | null>> = [];
+  for (let i = 0; i < 1000; i++) calls.push(queues.enqueue(i % 2 === 0 ? 'tick-even' : 'tick-odd', 'UserJob', { i }, i % 10 === 0));
+  const ids = await Promise.all(calls);
+  assert.equal(new Set(ids).size, 1000);
+  const stats = await redis.info('commandstats');
+  const scriptCalls = [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  assert.ok(scriptCalls <= 4, `1000 jobs on 2 queues took ${scriptCalls} script calls`);
+  for (const [queue, parity] of [['tick-even', 0], ['tick-odd', 1]] as const) {
+    const stored = (await redis.lrange(keys.queue(queue), 0, -1)).map((raw) => JSON.parse(raw) as { args: [{ i: number }]; id: string });
+    assert.deepEqual(stored.map((p) => p.args[0].i), Array.from({ length: 500 }, (_, k) => 2 * k + parity), `${queue} in call order`);
+    for (const payload of stored) assert.equal(payload.id, ids[payload.args[0].i]);
+  }
+  assert.deepEqual((await redis.smembers(keys.queues)).filter((q) => q.startsWith('tick-')).sort(), ['tick-even', 'tick-odd']);
+  for (let i = 0; i < 1000; i += 10) assert.equal((await queues.status(ids[i]!))?.status, JobStatus.Waiting, `tracked job ${i}`);
+  assert.equal(await redis.exists(keys.jobStatus(ids[1]!)), 0, 'untracked jobs get no status');
+});
+
+test('enqueue works after Redis lost its script cache (SCRIPT FLUSH), alone and in a batch', async () => {
+  await redis.script('FLUSH');
+  const id = await queues.enqueue('flushed', 'UserJob', { n: 1 });
+  await redis.script('FLUSH');
+  const ids = await Promise.all([1, 2, 3].map((n) => queues.enqueue('flushed', 'UserJob', { n }, true)));
+  const stored = (await redis.lrange(keys.queue('flushed'), 0, -1)).map((raw) => JSON.parse(raw).id as string);
+  assert.deepEqual(stored, [id, ...ids]);
+});

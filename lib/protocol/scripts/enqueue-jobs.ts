@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { runScript } from '../../redis/scripts.js';
 import type { ResqueKeys } from '../keys.js';
@@ -25,4 +26,31 @@ export async function enqueueJobs(redis: Redis, keys: ResqueKeys, queue: string,
     [queue, statusKeys.length > 0 ? statusJson(JobStatus.Waiting, new Date(), true) : '', ...payloads],
   );
   return Number(length);
+}
+
+const ENQUEUE_SHA = createHash('sha1').update(enqueueScript.lua).digest('hex');
+
+/**
+ * The same script for one job, sent as a plain EVALSHA (or EVAL, when `withSource`: after Redis
+ * answered NOSCRIPT, it loads the script as well). This is the hot path of an awaited enqueue:
+ * it skips the argument arrays and the wrapper command of ioredis' defineCommand. Resolves with the
+ * queue length; a NOSCRIPT rejection is the caller's to retry with `withSource`.
+ */
+export function enqueueJob(redis: Redis, keys: ResqueKeys, queue: string, job: EncodedJob, withSource = false): Promise<unknown> {
+  const queues = keys.queues;
+  const list = keys.queue(queue);
+  if (withSource) {
+    if (job.statusKey === undefined) return redis.eval(enqueueScript.lua, 2, queues, list, queue, '', job.payload);
+    return redis.eval(enqueueScript.lua, 3, queues, list, job.statusKey, queue, waiting(), job.payload);
+  }
+  if (job.statusKey === undefined) return redis.evalsha(ENQUEUE_SHA, 2, queues, list, queue, '', job.payload);
+  return redis.evalsha(ENQUEUE_SHA, 3, queues, list, job.statusKey, queue, waiting(), job.payload);
+}
+
+function waiting(): string {
+  return statusJson(JobStatus.Waiting, new Date(), true);
+}
+
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }
