@@ -12,6 +12,7 @@ import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 import { InvalidFailureRecordError } from '../errors/invalid-failure-record.error.js';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error.js';
+import { isPermanentConnectionError } from '../redis/connection-refusal.js';
 import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { toJobJson } from '../protocol/job-json.js';
@@ -74,6 +75,8 @@ export class ResqueClient {
   readonly keys: ResqueKeys;
   readonly enqueueTimeoutMs: number;
   private ready?: Promise<void>;
+  /** The connection's last error when no retry can fix it (see connection-refusal.ts); cleared when ready. */
+  private refusal?: Error;
   /** One sweeping timer for every call's deadline, instead of a timer per enqueue. */
   private readonly deadlines = new Deadlines();
   private readonly batcher = new EnqueueBatcher(
@@ -85,6 +88,12 @@ export class ResqueClient {
     this.redis = options.redis;
     this.keys = options.keys;
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5000;
+    this.redis.on('error', (error: Error) => {
+      this.refusal = isPermanentConnectionError(error) ? error : undefined;
+    });
+    this.redis.on('ready', () => {
+      this.refusal = undefined;
+    });
   }
 
   /** Validates and encodes one job (php-resque's payload); writes nothing. */
@@ -335,6 +344,8 @@ export class ResqueClient {
   private whenReady(operation: string, timeoutMs: number): Promise<void> {
     const redis = this.redis;
     if (redis.status === 'end') return Promise.reject(new RedisUnavailableError(operation, timeoutMs, false, true));
+    const refused = (cause: Error) => new RedisUnavailableError(operation, timeoutMs, false, false, { cause, refused: true });
+    if (this.refusal) return Promise.reject(refused(this.refusal));
     if (redis.status === 'wait') redis.connect().catch(() => undefined); // lazyConnect: start connecting
     this.ready ??= new Promise<void>((resolve) => {
       redis.once('ready', () => {
@@ -344,9 +355,22 @@ export class ResqueClient {
     });
     const ready = this.ready;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new RedisUnavailableError(operation, timeoutMs, false)), timeoutMs);
-      void ready.then(() => {
+      const onError = (error: Error) => {
+        if (!isPermanentConnectionError(error)) return;
+        settle();
+        reject(refused(error));
+      };
+      const settle = () => {
         clearTimeout(timer);
+        redis.off('error', onError);
+      };
+      const timer = setTimeout(() => {
+        settle();
+        reject(new RedisUnavailableError(operation, timeoutMs, false));
+      }, timeoutMs);
+      redis.on('error', onError);
+      void ready.then(() => {
+        settle();
         resolve();
       });
     });

@@ -61,17 +61,72 @@ export function describe(client: Redis): string {
   return path ? `${path}/${db ?? 0}` : `${host}:${port}/${db ?? 0}`;
 }
 
+/** A Buffer as it crosses the JSON IPC channel: its bytes in base64 under a tag no TLS option uses. */
+export interface PortableBuffer {
+  readonly $buffer: string;
+}
+
+/** What crosses IPC inside `tls`: JSON values, with Buffers (ca, key, cert, pfx) tagged. */
+export type PortableValue = string | number | boolean | null | PortableBuffer | readonly PortableValue[] | { readonly [key: string]: PortableValue };
+
+/** The connection settings a child and its host exchange; `fromPortable` turns them back into ioredis options. */
+export interface PortableRedisOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly db?: number;
+  readonly family?: number;
+  readonly path?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly protocol?: RedisOptions['protocol'];
+  readonly tls?: { readonly [key: string]: PortableValue };
+}
+
 /**
- * The plain, serialisable subset of a client's options, sent from a worker child to its host so
- * the host reaches the same Redis the application configured (perhaps through ConfigService).
+ * The serialisable part of a client's options, sent from a worker child to its host (and back in
+ * `start`) so the host reaches the same Redis the application configured, perhaps through
+ * ConfigService. TLS Buffers keep their bytes; functions (checkServerIdentity...) cannot cross a
+ * process and are left out.
  */
-export function portableOptions(client: Redis): RedisOptions {
-  const o = client.options;
-  const portable: RedisOptions = { host: o.host, port: o.port, db: o.db, family: o.family };
+export function portableOptions(client: Redis): PortableRedisOptions {
+  return toPortable(client.options);
+}
+
+export function toPortable(o: RedisOptions): PortableRedisOptions {
+  const portable: { -readonly [K in keyof PortableRedisOptions]: PortableRedisOptions[K] } = { host: o.host, port: o.port, db: o.db, family: o.family };
   if (o.path) portable.path = o.path;
   if (o.username) portable.username = o.username;
   if (o.password) portable.password = o.password;
-  if (o.tls) portable.tls = JSON.parse(JSON.stringify(o.tls)) as RedisOptions['tls'];
   if (o.protocol) portable.protocol = o.protocol;
+  if (o.tls) portable.tls = encode(o.tls) as { [key: string]: PortableValue };
   return portable;
+}
+
+export function fromPortable(portable: PortableRedisOptions): RedisOptions {
+  const { tls, ...rest } = portable;
+  const options: RedisOptions = { ...rest };
+  if (tls) options.tls = decode(tls) as RedisOptions['tls'];
+  return options;
+}
+
+function encode(value: unknown): PortableValue | undefined {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return { $buffer: Buffer.from(value).toString('base64') };
+  if (Array.isArray(value)) return value.map((item) => encode(item) ?? null);
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'object') return undefined; // functions, symbols, undefined
+  const out: { [key: string]: PortableValue } = {};
+  for (const [key, item] of Object.entries(value)) {
+    const encoded = encode(item);
+    if (encoded !== undefined) out[key] = encoded;
+  }
+  return out;
+}
+
+function decode(value: PortableValue): unknown {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as { readonly [key: string]: PortableValue };
+  if (typeof record.$buffer === 'string' && Object.keys(record).length === 1) return Buffer.from(record.$buffer, 'base64');
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, decode(item)]));
 }

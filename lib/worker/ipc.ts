@@ -14,8 +14,8 @@
  *                                       <- pause | resume | drain
  *   exits 0 after drain or maxJobs; any other exit is a crash the host recovers.
  */
-import type { RedisOptions } from 'ioredis';
 import type { WorkerSettings } from '../options/worker-settings.js';
+import type { PortableRedisOptions } from '../redis/connection.js';
 
 /** What the host needs to know of a job class to judge its fate when its process dies. */
 export interface JobPolicy {
@@ -30,8 +30,8 @@ export interface ReadyMessage {
   readonly jobs: Readonly<Record<string, JobPolicy>>;
   /** The application's `ResqueModule` worker options, which the host merges under the environment. */
   readonly moduleSettings: Partial<WorkerSettings>;
-  /** The connection the application configured, minus anything that cannot cross a process. */
-  readonly redis: RedisOptions;
+  /** The connection the application configured, minus anything that cannot cross a process (TLS Buffers tagged). */
+  readonly redis: PortableRedisOptions;
   readonly bootMs: number;
 }
 
@@ -66,7 +66,8 @@ export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage
 export interface StartMessage {
   readonly type: 'start';
   readonly settings: WorkerSettings;
-  readonly redis: RedisOptions;
+  /** The host's connection (REDIS_URL, runWorker's redis, or the application's), over the child's own options. */
+  readonly redis: PortableRedisOptions;
   /** Exit after this many jobs (1 in fork-per-job mode, else MAX_JOBS_PER_CHILD); 0 = no limit. */
   readonly maxJobs: number;
   /** Connect and register, then wait for `go`: a warm spare, ready to take a job within a round trip. */

@@ -9,7 +9,7 @@ import type { Type } from '@nestjs/common';
 import { JobRegistry } from '../../discovery/job.registry.js';
 import { JobRunner } from '../../discovery/job-runner.service.js';
 import type { ResqueModuleOptions } from '../../options/resque-options.js';
-import { portableOptions, type OwnedRedis } from '../../redis/connection.js';
+import { fromPortable, portableOptions, type OwnedRedis } from '../../redis/connection.js';
 import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
 import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
@@ -114,7 +114,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     let recycled = false;
     worker = await createChildWorker({
       appRedis,
-      redisOverrides: message.redis,
+      redisOverrides: fromPortable(message.redis),
       settings: message.settings,
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),

@@ -13,12 +13,16 @@ export function optionsFromUrl(url: string, setting: string): RedisOptions {
   return parseRedisUrl(url, setting);
 }
 
-/** REDIS_URL, else runWorker's `redis`, else the connection the application module configured (told by the first child). */
+/**
+ * REDIS_URL, else runWorker's `redis`, else the connection the application module configured (told
+ * by the first child). A `rediss://` URL says "TLS" but cannot carry a CA or a client certificate:
+ * it keeps the module's TLS options.
+ */
 export function chooseHostRedisOptions(redisUrl: string | undefined, explicit: string | RedisOptions | undefined, fromChild: RedisOptions): RedisOptions {
-  if (redisUrl) return optionsFromUrl(redisUrl, 'REDIS_URL');
-  if (typeof explicit === 'string') return optionsFromUrl(explicit, "runWorker's redis option");
-  if (explicit) return explicit;
-  return fromChild;
+  const url = redisUrl ? optionsFromUrl(redisUrl, 'REDIS_URL') : typeof explicit === 'string' ? optionsFromUrl(explicit, "runWorker's redis option") : undefined;
+  if (!url) return typeof explicit === 'object' ? explicit : fromChild;
+  if (url.tls && typeof fromChild.tls === 'object') url.tls = { ...fromChild.tls, ...url.tls };
+  return url;
 }
 
 export interface ConnectHostRedisOptions {

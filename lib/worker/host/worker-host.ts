@@ -24,7 +24,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { resolveSettings, settingsFromEnv, type WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import { workerId } from '../../protocol/worker-id.js';
-import { quietly } from '../../redis/connection.js';
+import { fromPortable, quietly, toPortable } from '../../redis/connection.js';
 import type { ChildMessage, JobPolicy, ReadyMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
 import type { RunWorkerOptions } from '../run-worker.js';
@@ -111,7 +111,7 @@ export class WorkerHost {
     const { redisUrl, ...env } = this.envSettings;
     this.settings = resolveSettings(first.moduleSettings, this.options.settings, env);
     this.keys = new ResqueKeys(this.settings.prefix);
-    const redisOptions = chooseHostRedisOptions(redisUrl, this.options.redis, first.redis);
+    const redisOptions = chooseHostRedisOptions(redisUrl, this.options.redis, fromPortable(first.redis));
     let redis: Redis | undefined;
     try {
       redis = await connectHostRedis(redisOptions, redisUrl ? 'REDIS_URL' : 'the ResqueModule connection', {
@@ -255,7 +255,7 @@ export class WorkerHost {
     const maxJobs = this.settings.forkPerJob ? 1 : this.settings.maxJobsPerChild;
     // Jobs in flight under this id belong to a dead process whose pid the child now has: settle them first.
     void this.liveness!.recoverPreviousOwner(id).then(
-      () => child.send({ type: 'start', settings: this.settings, redis: this.redisOptions, maxJobs, hold }),
+      () => child.send({ type: 'start', settings: this.settings, redis: toPortable(this.redisOptions), maxJobs, hold }),
       (error: Error) => {
         this.log(`recovering a previous owner of ${id} failed (${error.message}); replacing child ${child.pid}`);
         child.kill(undefined);
