@@ -143,7 +143,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await sleep(options.everyMs * (0.5 + random()));
       const act = options.only ?? pick(random);
       acts[act]++;
-      const slot = Math.floor(random() * hosts.length);
+      // One host draws nothing: a seed replays the same acts as before hosts could be several.
+      const slot = hosts.length > 1 ? Math.floor(random() * hosts.length) : 0;
       if (act === 'kill-child') {
         const pids = childPids(hosts[slot].pid!);
         if (pids.length > 0) process.kill(pids[Math.floor(random() * pids.length)], 'SIGKILL');
