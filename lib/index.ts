@@ -55,6 +55,7 @@ export { ScopedJobProviderError } from './errors/scoped-job-provider.error.js';
 export { NotAJobClassError } from './errors/not-a-job-class.error.js';
 export { InvalidQueueNameError } from './errors/invalid-queue-name.error.js';
 export { InvalidJobDataError } from './errors/invalid-job-data.error.js';
+export { UnsafeIntegerError } from './errors/unsafe-integer.error.js';
 export { InvalidSettingError } from './errors/invalid-setting.error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable.error.js';
 export { FailedJobNotFoundError } from './errors/failed-job-not-found.error.js';

@@ -25,6 +25,12 @@ export interface JobOptions {
   readonly unique?: UniqueOptions;
   /** At most one job per key runs at once (node-resque's JobLock); the others wait through the delayed queue. */
   readonly lock?: RunLockOptions;
+  /**
+   * Integers in the payload outside Number's safe range (beyond ±2^53, as PHP and Ruby write ids):
+   * `'bigint'` (default) hands them to perform exactly, as bigint (type such fields `number | bigint`);
+   * `'fail'` fails the job with UnsafeIntegerError naming the field, without running it.
+   */
+  readonly unsafeIntegers?: 'bigint' | 'fail';
 }
 
 /** @publicApi */
@@ -50,6 +56,8 @@ export interface JobMetadata {
   readonly retry?: RetryOptions;
   readonly unique?: UniqueOptions;
   readonly lock?: RunLockOptions;
+  /** Set when the job refuses integers beyond Number's safe range (`unsafeIntegers: 'fail'`). */
+  readonly unsafeIntegers?: 'fail';
   /** Recurring schedules, with their names resolved. */
   readonly schedules: ReadonlyArray<JobSchedule & { readonly name: string }>;
 }

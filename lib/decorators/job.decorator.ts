@@ -30,6 +30,7 @@ export const Job = Object.assign(
         ...(options.retry ? { retry: checkedRetry(options.retry, options.name ?? target.name) } : {}),
         ...(options.unique ? { unique: options.unique } : {}),
         ...(options.lock ? { lock: options.lock } : {}),
+        ...(options.unsafeIntegers === 'fail' ? { unsafeIntegers: 'fail' as const } : {}),
       };
       applyDecorators(JobMetadataDecorator(metadata), Injectable())(target);
     },

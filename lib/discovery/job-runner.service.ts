@@ -13,6 +13,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DontPerformError } from '../errors/dont-perform.error.js';
 import { UnknownJobClassError } from '../errors/unknown-job-class.error.js';
+import { UnsafeIntegerError } from '../errors/unsafe-integer.error.js';
 import { ResqueEvents } from '../events/resque-events.js';
 import type { JobContext } from '../worker/job-context.js';
 import { JobRegistry, type RegisteredJob } from './job.registry.js';
@@ -30,6 +31,9 @@ export class JobRunner {
   async run(context: JobContext): Promise<unknown> {
     const job = this.registry.get(context.className);
     if (job === undefined) throw new UnknownJobClassError(context.className, this.registry.names());
+    if (context.bigints !== undefined && job.metadata.unsafeIntegers === 'fail') {
+      throw new UnsafeIntegerError(context.bigints[0].path, context.bigints[0].value);
+    }
     if (job.plain && !this.registry.hasPerformListeners && !this.events.observed) {
       return job.instance.perform(context.data, context);
     }

@@ -11,7 +11,7 @@
  * - values that cannot be read: a throwing getter, a revoked Proxy, a throwing Proxy trap;
  * - nesting deeper than MAX_DATA_DEPTH objects and arrays.
  * Accepted as JSON has it: plain and null-prototype objects, arrays, strings, finite numbers,
- * booleans, null; an object property whose value is undefined is left out (it reads back as
+ * booleans, null, and bigint (written as its exact digits); an object property whose value is undefined is left out (it reads back as
  * undefined too).
  */
 import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
@@ -31,6 +31,7 @@ class Refusal {
 export function toJobJson(data: unknown): string {
   if (data === undefined) throw new InvalidJobDataError('$', 'undefined cannot be sent as job data; pass null or an object');
   let copy: unknown;
+  const bigintsBefore = bigintsSeen;
   try {
     copy = snapshot(data, []);
   } catch (error) {
@@ -39,7 +40,23 @@ export function toJobJson(data: unknown): string {
   }
   // JSON.stringify of our own copy: plain data without getters, proxies or toJSON, so it writes
   // exactly what was checked, at native speed.
-  return JSON.stringify(copy);
+  const json = JSON.stringify(copy);
+  return bigintsSeen === bigintsBefore ? json : json.replace(BIGINT_PLACEHOLDER, '$1');
+}
+
+/**
+ * A bigint is written as its exact digits, so a PHP or Ruby worker reads the same integer.
+ * JSON.stringify cannot write one, so the copy holds a placeholder string that no user string
+ * can equal (a NUL and a per-process random tag, which JSON writes as `\u0000<tag>:`), replaced
+ * by the digits afterwards.
+ */
+const BIGINT_TAG = `${Math.random().toString(36).slice(2, 10)}${Date.now().toString(36)}`;
+const BIGINT_PLACEHOLDER = new RegExp(`"\\\\u0000${BIGINT_TAG}:(-?\\d+)"`, 'g');
+let bigintsSeen = 0;
+
+function bigintPlaceholder(value: bigint): string {
+  bigintsSeen++;
+  return `\u0000${BIGINT_TAG}:${value.toString()}`;
 }
 
 /**
@@ -58,6 +75,8 @@ function snapshot(value: unknown, ancestors: object[]): unknown {
     case 'object':
       if (value === null) return null;
       return snapshotContainer(value, ancestors);
+    case 'bigint':
+      return bigintPlaceholder(value);
     case 'undefined':
       throw new Refusal('undefined (or a hole) in an array becomes null');
     default:

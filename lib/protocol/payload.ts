@@ -8,6 +8,7 @@
  * unknown fields are ignored.
  */
 import { randomBytes } from 'node:crypto';
+import { parseExact, type BigIntField } from './exact-json.js';
 
 /** A payload as decoded from a queue. `args` stays the raw array; `data` is php-resque's `args[0]`. */
 export interface JobPayload {
@@ -17,6 +18,8 @@ export interface JobPayload {
   /** resque/php-resque's status-key prefix (`job:<prefix>_<id>:status`). */
   readonly statusPrefix?: string;
   readonly queueTime?: number;
+  /** Integers outside Number's safe range, delivered exactly as bigint (path from the payload, e.g. `args[0].id`); absent when none. */
+  readonly bigints?: readonly BigIntField[];
 }
 
 export type DecodeResult =
@@ -70,9 +73,11 @@ export function decodePayload(raw: string): DecodeResult {
     return { ok: false, reason: 'payload is not valid UTF-8', json: false };
   }
   let parsed: unknown;
+  let bigints: readonly BigIntField[];
   try {
-    parsed = JSON.parse(raw);
+    ({ value: parsed, bigints } = parseExact(raw));
   } catch (error) {
+    if (error instanceof RangeError) return { ok: false, reason: 'payload nests too deep to read', json: true };
     return { ok: false, reason: `payload is not valid JSON (${(error as Error).message})`, json: false };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -91,7 +96,8 @@ export function decodePayload(raw: string): DecodeResult {
       args,
       id: typeof fields.id === 'string' && fields.id !== '' ? fields.id : undefined,
       statusPrefix: typeof fields.prefix === 'string' && fields.prefix !== '' ? fields.prefix : undefined,
-      queueTime: typeof fields.queue_time === 'number' ? fields.queue_time : undefined,
+      queueTime: typeof fields.queue_time === 'number' || typeof fields.queue_time === 'bigint' ? Number(fields.queue_time) : undefined,
+      ...(bigints.length > 0 ? { bigints } : {}),
     },
   };
 }

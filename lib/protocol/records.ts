@@ -3,6 +3,8 @@
  * (`worker:<id>`). They edit records as text, so bytes we do not touch stay as the writer wrote
  * them (PHP's `\/`, integers beyond 2^53, `[]` vs `{}`).
  */
+import { parseExact } from './exact-json.js';
+import { toJobJson } from './job-json.js';
 import type { FailureRecord } from './failure.js';
 
 /** A failure record as listed: `record` is null when the stored text is not a JSON object. */
@@ -45,7 +47,7 @@ export function retryTarget(raw: string): { queue: string; payload: string } | {
     return { problem: 'the record holds no job payload with a class' };
   }
   const span = topLevelValueSpan(raw, 'payload');
-  return { queue: record.queue, payload: span ? raw.slice(span[0], span[1]) : JSON.stringify(payload) };
+  return { queue: record.queue, payload: span ? raw.slice(span[0], span[1]) : toJobJson(payload) };
 }
 
 /** Ruby's `Failure.requeue` mark: sets `retried_at`, editing only that field's text. */
@@ -60,7 +62,7 @@ export function withRetriedAt(raw: string, retriedAt: string): string {
 
 function parseObject(raw: string): Record<string, unknown> | null {
   try {
-    const parsed: unknown = JSON.parse(raw);
+    const parsed: unknown = parseExact(raw).value; // PHP's 64-bit ids stay exact (bigint)
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;

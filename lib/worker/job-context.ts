@@ -19,6 +19,12 @@ export interface JobContext {
   readonly workerId: string;
   /** php-resque's `queue_time` (epoch seconds, fractional), when the producer wrote one. */
   readonly queueTime?: number;
+  /**
+   * The payload's integers outside Number's safe range (PHP_INT_MAX, snowflake ids), which `args`
+   * and `data` hold exactly as bigint; `path` is from the payload, e.g. `args[0].user.id`.
+   * Absent when there are none.
+   */
+  readonly bigints?: readonly { readonly path: string; readonly value: bigint }[];
   /** 1 for the first run; 2 for the first retry of a job class with `@Job({ retry })`... */
   readonly attempt: number;
 }

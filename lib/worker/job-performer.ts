@@ -56,6 +56,7 @@ export function createPerformer(options: PerformerOptions): Perform {
         raw: job.raw,
         queueTime: payload.queueTime,
         workerId,
+        ...(payload.bigints ? { bigints: payload.bigints } : {}),
         attempt: lifecycle?.attempt ?? 1,
       });
       await lifecycle?.succeeded().catch(() => undefined);

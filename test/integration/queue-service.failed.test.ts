@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { FailedJobNotFoundError, InvalidFailureRecordError, QueueService, type ResqueKeys } from '../../lib/index.js';
 import { RedisServer } from '../support/redis-server.js';
 import { bootResque } from '../support/resque-testing-module.js';
+import { parseExact } from '../../lib/protocol/exact-json.js';
 
 // Failure records as each Resque writes them (resque-protocol.md §8.1).
 const rubyPayload = '{"class":"UserJob","args":[{"user_id":42}]}';
@@ -117,7 +118,7 @@ test('workers() and stats() read what Ruby, PHP, node and we write', async () =>
     },
     {
       id: php, host: 'web2', pid: 77, queues: ['*'], started: 'Mon Jun 10 12:34:56 UTC 2024', heartbeat: null,
-      job: { queue: 'mail', run_at: 'Mon Jun 10 12:35:00 UTC 2024', payload: JSON.parse(phpPayload) },
+      job: { queue: 'mail', run_at: 'Mon Jun 10 12:35:00 UTC 2024', payload: parseExact(phpPayload).value },
     },
     { id: idle, host: 'web3', pid: 9, queues: ['node'], started: '1718022896', heartbeat: null },
   ]);

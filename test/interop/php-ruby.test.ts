@@ -71,7 +71,7 @@ describe('payloads as php-resque and Ruby write them', () => {
     assert.equal(ctx.raw, PHP_PAYLOAD, 'the popped bytes are handed over unchanged');
     assert.equal(ctx.className, 'App\\Jobs\\UserJob');
     assert.equal(ctx.id, PHP_ID);
-    assert.deepEqual(ctx.data, { user_id: 42, email: 'a/b@example.com', name: 'José', big: 12345678901234567890, list: [] });
+    assert.deepEqual(ctx.data, { user_id: 42, email: 'a/b@example.com', name: 'José', big: 12345678901234567890n, list: [] });
     assert.deepEqual(during, [2]);
     const done = await statusOf(redis, statusKey);
     assert.equal(done?.status, 4);
