@@ -34,7 +34,7 @@ const BATCH = 1000;
 
 /** @publicApi */
 export class DelayedJobs {
-  constructor(private readonly client: ResqueClient, private readonly wakeKey = '') {}
+  constructor(private readonly client: ResqueClient, private readonly wakeKey?: string) {}
 
   /** Adds one job to run at `when` (a Date or epoch ms); resolves with its id once stored. */
   async enqueueAt(when: When, queue: string, className: string, data: unknown, trackStatus = false): Promise<string> {
@@ -141,7 +141,7 @@ export class DelayedJobs {
         this.client.redis,
         takeDelayedScript,
         [keys.delayedSchedule, keys.delayedIds, keys.queues],
-        [id, mode, keys.delayedPrefix, keys.timestampsPrefix, keys.queuePrefix, this.wakeKey],
+        [id, mode, keys.delayedPrefix, keys.timestampsPrefix, keys.queuePrefix, this.wakeKey ?? keys.wake],
       );
       return Number(found);
     });

@@ -32,7 +32,7 @@ export function enqueueUnique(
       redis,
       enqueueUniqueScript,
       [lock, keys.queues, keys.queue(queue), ...(job.statusKey ? [job.statusKey] : [])],
-      [Math.floor(Date.now() / 1000), ttl, job.id, queue, job.payload, statusJson(JobStatus.Waiting, new Date(), true), ''],
+      [Math.floor(Date.now() / 1000), ttl, job.id, queue, job.payload, statusJson(JobStatus.Waiting, new Date(), true), keys.wake],
     )) as [number, string];
     return { enqueued: enqueued === 1, id: id === '' ? null : id };
   });

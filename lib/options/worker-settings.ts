@@ -14,9 +14,9 @@ export interface WorkerSettings {
   readonly count: number;
   /** CONCURRENCY: jobs one child runs at once (async jobs overlap; 1 is Resque's behaviour). */
   readonly concurrency: number;
-  /** INTERVAL: seconds between polls when idle; with BLOCKING, the longest single block. */
+  /** INTERVAL: seconds an idle worker waits before looking at the queues again (with BLOCKING, the longest wait for a wake-up). */
   readonly interval: number;
-  /** BLOCKING: wait on Redis for the next job instead of polling. */
+  /** BLOCKING: wait on Redis for our producers' wake-ups (on by default); 0 = php-resque's plain polling every INTERVAL. */
   readonly blocking: boolean;
   /** PREFIX: key namespace (`resque` gives `resque:queue:x`). */
   readonly prefix: string;
@@ -53,7 +53,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   count: 1,
   concurrency: 1,
   interval: 5,
-  blocking: false,
+  blocking: true,
   prefix: 'resque',
   verbose: false,
   forkPerJob: false,

@@ -14,6 +14,9 @@
  *                          was presumed dead and finishes after all makes its late completion consistent
  * - `crash-requeues`       hash sha1(payload) -> requeues after crashes, so a job that kills its
  *                          process is failed after a few tries instead of looping forever
+ * - `wake`                 stream (about 100 entries, field `q` = queue name or '' for any): our producers
+ *                          add an entry when they push to an empty queue; idle workers read it from the
+ *                          last id they saw (XREAD BLOCK), so every one of them wakes and none misses one
  * - `delayed-ids`          hash job id -> due second of a delayed job we wrote (find it by id)
  * - `scheduler-leader-lock` the leading scheduler's `host:pid`, with a TTL
  * - `recurring`            hash schedule name -> definition JSON (cron or every, queue, class, data)
@@ -57,6 +60,8 @@ export class ResqueKeys {
   workerStarted(id: string): string { return this.key(`worker:${id}:started`); }
   get heartbeats(): string { return this.key('workers:heartbeat'); }
   get pauseAllWorkers(): string { return this.key('pause-all-workers'); }
+  /** Wake-up stream for idle workers (see the list above). */
+  get wake(): string { return this.key('wake'); }
 
   statProcessed(workerId?: string): string {
     return this.key(workerId === undefined ? 'stat:processed' : `stat:processed:${workerId}`);

@@ -59,7 +59,7 @@ export class RecurringFirer {
       redis,
       fireScheduleScript,
       [keys.recurring, keys.recurringNext, keys.recurringLast, keys.queues, keys.queue(stored.queue), ...statusKey],
-      [name, definition, slot, following, stored.queue, payload, `${now} ${id}`, statusJson(JobStatus.Waiting, new Date(), true), this.options.wakeKey ?? ''],
+      [name, definition, slot, following, stored.queue, payload, `${now} ${id}`, statusJson(JobStatus.Waiting, new Date(), true), this.options.wakeKey ?? this.options.keys.wake],
     );
     return Number(claimed) === 1;
   }

@@ -119,7 +119,7 @@ export class DelayedScheduler {
       redis,
       promoteScript,
       [keys.delayedSchedule, keys.delayedIds, keys.queues, keys.failed],
-      [now, this.batch, keys.delayedPrefix, keys.timestampsPrefix, keys.queuePrefix, JSON.stringify(resqueTime(new Date())), this.options.wakeKey ?? ''],
+      [now, this.batch, keys.delayedPrefix, keys.timestampsPrefix, keys.queuePrefix, JSON.stringify(resqueTime(new Date())), this.options.wakeKey ?? this.options.keys.wake],
     )) as [number, number, number];
     return { moved, failed, next: next < 0 ? null : next };
   }

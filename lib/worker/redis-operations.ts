@@ -2,11 +2,12 @@
  * The worker loop's operations, on real Redis: reserve and finish are one script call each, sent
  * in one pipeline when both are due; idle waiting blocks on Redis without taking a job.
  *
- * Blocking without taking: `BLMOVE queue:q queue:q LEFT LEFT` returns as soon as the queue has a
- * job and leaves it where it was (popped and pushed back to the head in one atomic command).
- * The reserve script then takes jobs in priority order. Only one key can be watched per
- * command, so each watched queue gets its own blocking connection; with `*` or more than
- * MAX_WATCHED queues, the worker polls every INTERVAL seconds instead.
+ * Blocking without taking, on one connection whatever the queues (`*` and any number of them):
+ * our producers add an entry to the wake-up stream when they push to an empty queue
+ * (enqueue.lua); an idle worker reads the stream from the id its last dry exchange returned, so
+ * a push after that look always wakes it, and every idle worker sees it (nothing is consumed).
+ * Jobs from foreign producers (a bare RPUSH) wake nobody: the wait ends after INTERVAL and the
+ * next exchange finds them.
  */
 import type { Redis } from 'ioredis';
 import { failureRecordParts } from '../protocol/failure.js';
@@ -17,8 +18,6 @@ import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
 import { quietly, workerConnection } from '../redis/connection.js';
 import type { WorkerOperations } from './worker-loop.js';
-
-const MAX_WATCHED = 8;
 
 export interface RedisOperationsOptions {
   readonly redis: Redis;
@@ -31,7 +30,7 @@ export interface RedisOperationsOptions {
 export class RedisWorkerOperations implements WorkerOperations {
   private nextToken = (Date.now() % 1e9) * 100;
   private reconnected = false;
-  private watchers: Array<{ client: Redis; id: number | undefined; queue: string }> = [];
+  private watcher: { client: Redis; id: number | undefined } | undefined;
   private readonly redis: Redis;
   private readonly keys: ResqueKeys;
   private readonly jobs: JobExchange;
@@ -98,40 +97,59 @@ export class RedisWorkerOperations implements WorkerOperations {
     );
   }
 
+  /**
+   * Blocking: reads the wake-up stream from the id the last dry exchange returned (XREAD BLOCK, on
+   * a connection of its own, so acknowledgements go on meanwhile), until an entry names one of
+   * this worker's queues (or any queue), INTERVAL passes (the poll that finds foreign producers'
+   * jobs) or `abort`. Polling (BLOCKING=0): sleeps INTERVAL.
+   */
   async waitForJobs(seconds: number, abort: AbortSignal): Promise<void> {
-    const queues = this.options.target.queues;
-    if (!this.options.blocking || queues.includes('*') || queues.length > MAX_WATCHED) {
-      return sleep(seconds * 1000, abort);
+    if (!this.options.blocking) return sleep(seconds * 1000, abort);
+    if (!this.watcher) {
+      // It reconnects by itself; the main connection reports outages.
+      this.watcher = { client: workerConnection(this.redis, () => undefined), id: undefined };
     }
-    if (this.watchers.length === 0) {
-      // They reconnect by themselves; the main connection reports outages.
-      this.watchers = queues.map((queue) => ({ client: workerConnection(this.redis, () => undefined), id: undefined, queue }));
-    }
-    const waits = this.watchers.map(async (watcher) => {
-      watcher.id ??= Number(await watcher.client.client('ID'));
-      if (abort.aborted) return;
-      const key = this.keys.queue(watcher.queue);
-      await watcher.client.blmove(key, key, 'LEFT', 'LEFT', seconds);
-    });
-    const onAbort = () => this.unblockAll();
+    const watcher = this.watcher;
+    const onAbort = () => void this.unblock();
     abort.addEventListener('abort', onAbort, { once: true });
+    const deadline = Date.now() + seconds * 1000;
     try {
-      await Promise.race(waits);
+      watcher.id ??= Number(await watcher.client.client('ID'));
+      while (!abort.aborted) {
+        const left = deadline - Date.now();
+        if (left <= 0) return;
+        const from = this.jobs.wakeId ?? '$';
+        const reply = (await watcher.client.xread('COUNT', 100, 'BLOCK', Math.max(1, Math.ceil(left)), 'STREAMS', this.keys.wake, from)) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        const entries = reply?.[0]?.[1];
+        if (!entries || entries.length === 0) return; // INTERVAL passed (or unblocked by abort)
+        this.jobs.wakeId = entries[entries.length - 1][0];
+        if (entries.some(([, fields]) => this.concerns(fields))) return;
+      }
     } finally {
       abort.removeEventListener('abort', onAbort);
-      if (this.watchers.length > 1) await this.unblockAll();
-      await Promise.allSettled(waits);
     }
   }
 
-  private async unblockAll(): Promise<void> {
-    const ids = this.watchers.map((w) => w.id).filter((id): id is number => id !== undefined);
-    await Promise.all(ids.map((id) => this.redis.client('UNBLOCK', id).catch(() => 0)));
+  /** A wake-up entry (`q` = queue name, '' for any) this worker takes jobs from. */
+  private concerns(fields: readonly string[]): boolean {
+    const at = fields.indexOf('q');
+    const queue = at >= 0 && at % 2 === 0 ? fields[at + 1] : '';
+    const queues = this.options.target.queues;
+    return queue === '' || queues.includes('*') || queues.includes(queue);
+  }
+
+  private async unblock(): Promise<void> {
+    const id = this.watcher?.id;
+    if (id !== undefined) await this.redis.client('UNBLOCK', id).catch(() => 0);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.watchers.map((w) => quietly(w.client)));
-    this.watchers = [];
+    const watcher = this.watcher;
+    this.watcher = undefined;
+    // Not QUIT: it would queue behind a blocked XREAD.
+    watcher?.client.disconnect();
   }
 }
 

@@ -5,6 +5,8 @@ import { ResqueKeys } from '../../lib/protocol/keys.js';
 import { createPerformer } from '../../lib/worker/job-performer.js';
 import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
 import { recoverJobs } from '../../lib/worker/host/recover-jobs.js';
+import { DEFAULT_WORKER_SETTINGS } from '../../lib/options/worker-settings.js';
+import { enqueueJobs } from '../../lib/protocol/scripts/enqueue-jobs.js';
 import { WorkerLoop, type WorkerOperations } from '../../lib/worker/worker-loop.js';
 import type { JobContext } from '../../lib/worker/job-context.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -239,13 +241,13 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
-  test('a blocking idle worker wakes when a job is pushed, without taking it out of order', { timeout: 5_000 }, async () => {
+  test('a blocking idle worker wakes when a job is enqueued, without taking it out of order', { timeout: 5_000 }, async () => {
     const keys = new ResqueKeys(uniquePrefix());
     const seen: unknown[] = [];
     const worker = makeWorker({ keys, queues: ['a', 'b'], blocking: true, interval: 30, maxJobs: 2, run: (ctx) => seen.push(ctx.data) });
     const done = worker.loop.run();
-    await waitFor(async () => String(await redis.client("LIST")).split('\n').filter((l: string) => l.includes('cmd=blmove')).length === 2, 'both queues watched');
-    await redis.rpush(keys.queue('b'), '{"class":"J","args":["b1"]}', '{"class":"J","args":["b2"]}');
+    await waitFor(async () => String(await redis.client('LIST')).includes(' cmd=xread'), 'the worker blocked', 3_000);
+    await enqueueJobs(redis, keys, 'b', [{ payload: '{"class":"J","args":["b1"]}' }, { payload: '{"class":"J","args":["b2"]}' }]);
     await done;
     assert.deepEqual(seen, ['b1', 'b2']);
     await worker.close();
@@ -368,6 +370,7 @@ describe('worker loop on real Redis', () => {
       queues: ['q'],
       concurrency: 10,
       interval: 5,
+      blocking: DEFAULT_WORKER_SETTINGS.blocking,
       run: () =>
         new Promise<void>((resolve) => {
           started = true;
@@ -431,6 +434,34 @@ describe('worker loop on real Redis', () => {
       maxCrashRequeues: 3,
     });
     assert.deepEqual(await redis.lrange(keys.queue(queue), 0, -1), [raw.replace('nl1', 'nl2')]);
+    await worker.close();
+  });
+
+  test('by default an idle worker on * with many queues wakes on our enqueue, on one blocked connection', { timeout: 12_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const names = Array.from({ length: 12 }, (_, i) => `q${String(i).padStart(2, '0')}`);
+    await redis.sadd(keys.queues, ...names);
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['*'], blocking: DEFAULT_WORKER_SETTINGS.blocking, interval: 30, maxJobs: 1, run: (ctx) => seen.push(ctx.data) });
+    const done = worker.loop.run();
+    const blocked = async () => String(await redis.client('LIST')).split('\n').filter((line) => / cmd=(xread|blmove|blpop|brpop)/.test(line)).length;
+    await waitFor(async () => (await blocked()) > 0, 'the idle worker blocked on Redis', 6_000);
+    assert.equal(await blocked(), 1, 'one blocked connection, not one per queue');
+    await enqueueJobs(redis, keys, 'q07', [{ payload: '{"class":"J","args":["woke"]}' }]);
+    await done;
+    assert.deepEqual(seen, ['woke']);
+    await worker.close();
+  });
+
+  test('a blocking worker still finds a foreign producer\'s job within INTERVAL', { timeout: 8_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['q'], blocking: true, interval: 0.3, maxJobs: 1, run: (ctx) => seen.push(ctx.data) });
+    const done = worker.loop.run();
+    await waitFor(async () => String(await redis.client('LIST')).includes(' cmd=x'), 'the idle worker blocked on Redis', 3_000);
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":["plain rpush"]}'); // no wake-up: found by the next poll
+    await done;
+    assert.deepEqual(seen, ['plain rpush']);
     await worker.close();
   });
 });

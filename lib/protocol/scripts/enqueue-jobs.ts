@@ -11,7 +11,7 @@ export interface EncodedJob {
   readonly statusKey?: string;
 }
 
-/** SADD queues + RPUSH + WAITING statuses, atomically, in one round trip. Returns the queue length. */
+/** SADD queues + RPUSH + WAITING statuses (+ a wake-up when the queue was empty), atomically, in one round trip. Returns the queue length. */
 export async function enqueueJobs(redis: Redis, keys: ResqueKeys, queue: string, jobs: readonly EncodedJob[]): Promise<number> {
   const statusKeys: string[] = [];
   const payloads: string[] = [];
@@ -22,7 +22,7 @@ export async function enqueueJobs(redis: Redis, keys: ResqueKeys, queue: string,
   const length = await runScript(
     redis,
     enqueueScript,
-    [keys.queues, keys.queue(queue), ...statusKeys],
+    [keys.queues, keys.queue(queue), keys.wake, ...statusKeys],
     [queue, statusKeys.length > 0 ? statusJson(JobStatus.Waiting, new Date(), true) : '', ...payloads],
   );
   return Number(length);

@@ -10,7 +10,7 @@
   ARGV[1]     now, epoch seconds          ARGV[2] lock lifetime, seconds
   ARGV[3]     job id                      ARGV[4] queue name
   ARGV[5]     payload                     ARGV[6] WAITING status JSON
-  ARGV[7]     wake-up list our workers block on ('' for none)
+  ARGV[7]     wake-up stream our idle workers read (keys.ts wake; '' for none)
 
   Returns {1, id} when enqueued; {0, existing id or ''} when a live lock refused it.
 ]]
@@ -28,7 +28,6 @@ redis.call('SADD', queues, name)
 redis.call('RPUSH', queue, payload)
 if KEYS[4] then redis.call('SET', KEYS[4], waiting) end
 if wake ~= '' then
-  redis.call('LPUSH', wake, '1')
-  redis.call('LTRIM', wake, 0, 0)
+  redis.call('XADD', wake, 'MAXLEN', '~', 100, '*', 'q', name)
 end
 return {1, id}

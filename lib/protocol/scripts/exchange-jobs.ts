@@ -48,6 +48,11 @@ export class JobExchange {
   private runAt = '';
 
   private readonly onTakenMeanwhile: ((token: string) => void) | undefined;
+  /**
+   * The wake-up stream's last id as of the latest exchange that found fewer jobs than it asked
+   * for: waiting for entries after it misses no job pushed by our producers since that look.
+   */
+  wakeId: string | undefined;
 
   constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
     this.onTakenMeanwhile = target.onTakenMeanwhile;
@@ -67,6 +72,7 @@ export class JobExchange {
       keys.queues,
       ...queues.map((q) => keys.queue(q)),
       keys.recovered(id), // KEYS[10+Q]: tombstones for late acknowledgements
+      keys.wake, // KEYS[11+Q]
     ];
     // ARGV[4..6], ARGV[10..11] and the queue names: the parts that never change for this worker.
     this.fixedArgs = [wildcard ? '*' : '', keys.queuePrefix, JSON.stringify(target.workerName)];
@@ -96,7 +102,11 @@ export class JobExchange {
     const flat = (await runScript(this.redis, exchangeScript, this.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
     for (let i = 0; i < flat.length; i += 4) {
-      if (flat[i] === '') this.onTakenMeanwhile?.(flat[i + 2]); // a notice, not a job (exchange.lua 1b)
+      if (flat[i] === '') {
+        // A notice, not a job: a late acknowledgement's job taken meanwhile (exchange.lua 1b), or dry queues.
+        if (flat[i + 1] === 'wake') this.wakeId = flat[i + 2];
+        else this.onTakenMeanwhile?.(flat[i + 2]);
+      }
       else if (flat[i + 3] === '') jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
       else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: flat[i + 3] });
     }

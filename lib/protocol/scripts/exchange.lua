@@ -20,6 +20,8 @@
   KEYS[9]     queues                      set of queue names, read when ARGV[4] is '*'
   KEYS[10..]  queue:<name> lists in priority order (none when ARGV[4] is '*')
   KEYS[10+Q]  recovered:<worker id>       tombstones of jobs a recovery took from this worker (recover.lua)
+  KEYS[11+Q]  wake                        wake-up stream (enqueue.lua): its last id is returned when
+                                          the queues ran dry, so the worker waits from exactly there
   ARGV[1]     most jobs to reserve (0: acknowledge only)
   ARGV[2]     token of the first job reserved; the next ones count up, skipping tokens in use
               (a command resent after a lost connection arrives with the same tokens)
@@ -43,6 +45,8 @@
   none); the status key is the one marked RUNNING, '' when the job has none (so a worker that
   rejects the payload writes its FAILED status to the very key marked RUNNING). Then, for each late
   acknowledgement of a job another worker had already taken (1b), the four values '', 'taken', token, ''.
+  Last, when fewer jobs than asked for were reserved: '', 'wake', <last id of the wake-up stream or
+  0-0>, ''. Any entry added after it names work that arrived after this reservation looked.
 ]]
 
 -- cjson is laxer than JSON.parse and Ruby's JSON: it takes NaN, Infinity, hex and leading-zero
@@ -224,11 +228,19 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
   cjson.decode_invalid_numbers(lax)
 end
 
+local dry = wanted > 0
 if #taken == 0 and done > 0 and redis.call('HLEN', inflight) == 0 then redis.call('DEL', workerRecord) end
 for _, token in ipairs(notices) do
   taken[#taken + 1] = ''
   taken[#taken + 1] = 'taken'
   taken[#taken + 1] = token
+  taken[#taken + 1] = ''
+end
+if dry then
+  local last = redis.call('XREVRANGE', KEYS[11 + queueCount], '+', '-', 'COUNT', 1)[1]
+  taken[#taken + 1] = ''
+  taken[#taken + 1] = 'wake'
+  taken[#taken + 1] = last and last[1] or '0-0'
   taken[#taken + 1] = ''
 end
 return taken

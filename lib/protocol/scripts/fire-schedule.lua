@@ -12,7 +12,7 @@
   ARGV[4]     next fire time (epoch ms)   ARGV[5] queue name
   ARGV[6]     payload                     ARGV[7] "<epoch ms> <job id>" for recurring:last
   ARGV[8]     WAITING status JSON (when KEYS[6] is given)
-  ARGV[9]     wake-up list our workers block on ('' for none)
+  ARGV[9]     wake-up stream our idle workers read (keys.ts wake; '' for none)
 
   Returns 1 when this call enqueued the tick, 0 when another had (or the schedule changed).
 ]]
@@ -28,7 +28,6 @@ redis.call('RPUSH', queue, payload)
 redis.call('HSET', last, name, lastRun)
 if KEYS[6] then redis.call('SET', KEYS[6], waiting) end
 if wake ~= '' then
-  redis.call('LPUSH', wake, '1')
-  redis.call('LTRIM', wake, 0, 0)
+  redis.call('XADD', wake, 'MAXLEN', '~', 100, '*', 'q', queueName)
 end
 return 1

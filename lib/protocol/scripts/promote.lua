@@ -20,7 +20,7 @@
   ARGV[4]     timestamps key prefix ("resque:timestamps:")
   ARGV[5]     queue key prefix ("resque:queue:")
   ARGV[6]     failed_at for failure records, a JSON string with its quotes
-  ARGV[7]     wake-up list our workers block on ('' for none); pushed once per call that moved jobs
+  ARGV[7]     wake-up stream our idle workers read (keys.ts wake; '' for none); pushed once per call that moved jobs
 
   Returns {moved, failed, next}: next is the earliest second still scheduled, or -1.
 ]]
@@ -68,8 +68,7 @@ while budget > 0 do
   end
 end
 if moved > 0 and wake ~= '' then
-  redis.call('LPUSH', wake, '1')
-  redis.call('LTRIM', wake, 0, 0)
+  redis.call('XADD', wake, 'MAXLEN', '~', 100, '*', 'q', '')
 end
 local nextDue = redis.call('ZRANGE', schedule, 0, 0)[1]
 return {moved, failed, tonumber(nextDue) or -1}

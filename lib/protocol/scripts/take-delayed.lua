@@ -9,7 +9,7 @@
   ARGV[1]     job id (32 hex)
   ARGV[2]     'at', 'remove' or 'now'
   ARGV[3]     delayed list key prefix     ARGV[4] timestamps key prefix
-  ARGV[5]     queue key prefix            ARGV[6] wake-up list ('' for none)
+  ARGV[5]     queue key prefix            ARGV[6] wake-up stream (keys.ts wake; '' for none)
 
   Returns the job's due second if it was found (and, but for 'at', removed or pushed), 0 if it is not
   delayed (any more).
@@ -42,8 +42,7 @@ if mode == 'now' then
   redis.call('SADD', queues, queue)
   redis.call('RPUSH', queuePrefix .. queue, found)
   if wake ~= '' then
-    redis.call('LPUSH', wake, '1')
-    redis.call('LTRIM', wake, 0, 0)
+    redis.call('XADD', wake, 'MAXLEN', '~', 100, '*', 'q', queue)
   end
 end
 return tonumber(second)
