@@ -23,8 +23,15 @@ export function connect(connection: ResqueConnection | undefined, overrides: Red
     return { client: connection, owned: false };
   }
   const options = typeof connection === 'string' ? parseRedisUrl(connection, setting) : (connection ?? {});
-  return { client: new Redis({ ...options, ...overrides }), owned: true };
+  return { client: new Redis({ ...NO_INFO_READY_CHECK, ...options, ...overrides }), owned: true };
 }
+
+/**
+ * ioredis' ready check sends INFO, which a least-privilege ACL user lacks (ioredis then warns on
+ * every connection). Without it a command sent while Redis loads its data after a restart gets a
+ * LOADING error, which workers retry like any outage. The application's own options win.
+ */
+export const NO_INFO_READY_CHECK: RedisOptions = { enableReadyCheck: false };
 
 /**
  * Worker connections outlive Redis outages: a command waits for the reconnect and is retried,

@@ -5,7 +5,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { RedisUnreachableError } from '../../errors/redis-unreachable.error.js';
-import { RETRY_FOREVER } from '../../redis/connection.js';
+import { NO_INFO_READY_CHECK, RETRY_FOREVER } from '../../redis/connection.js';
 import { parseRedisUrl } from '../../redis/redis-url.js';
 
 /** Options from a URL, without connecting; a malformed one is an InvalidRedisUrlError naming `setting`, password redacted. */
@@ -51,14 +51,14 @@ export async function connectHostRedis(options: RedisOptions, settingName: strin
     if (attempt === 1) connect.onWaiting?.(`Redis at ${where} (${settingName}) not reachable yet (${failure}); retrying for up to ${connect.windowMs / 1000} s`);
     if (!(await pause(Math.min(250 * attempt, 1_000, Math.max(0, deadline - Date.now())), connect.signal))) return undefined;
   }
-  const client = new Redis({ ...options, ...RETRY_FOREVER });
+  const client = new Redis({ ...NO_INFO_READY_CHECK, ...options, ...RETRY_FOREVER });
   client.on('error', () => undefined); // reconnects by itself; errors surface where commands wait
   return client;
 }
 
 /** One connect + PING; the reason it failed, or undefined when Redis answered. */
 async function probe(options: RedisOptions, timeoutMs: number): Promise<string | undefined> {
-  const client = new Redis({ ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  const client = new Redis({ ...NO_INFO_READY_CHECK, ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
   // Without a listener ioredis prints "[ioredis] Unhandled error event" and its stack to stderr;
   // the socket's error (ECONNREFUSED...) is also the useful reason, connect() only says "Connection is closed."
   let cause: Error | undefined;

@@ -1,0 +1,20 @@
+/**
+ * The least-privilege Redis ACL the README documents, in one place: the test creates a user with
+ * exactly these commands and runs enqueue, a worker host, failures, crash requeues and BLOCKING
+ * with it. A change that needs another command fails that test and must update the README's set.
+ */
+export const ACL_COMMANDS = {
+  /** Enqueue, reserve, acknowledge, fail, statuses, workers, heartbeats, stats. */
+  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +zadd +zrem +zrange +zrangebyscore +time +incr +incrby',
+  /** BLOCKING=1: the idle wait. */
+  blocking: '+blmove +client|id +client|unblock',
+  /** retryOnCrash jobs put back after their process died. */
+  crashRequeues: '+hincrby +lpush +expire',
+  /** A db other than 0. */
+  select: '+select',
+} as const;
+
+/** `ACL SETUSER` arguments: on, password, keys under `prefix:` only, no channels, nothing but `commands`. */
+export function aclUser(password: string, prefix: string, commands: readonly string[]): string[] {
+  return ['on', `>${password}`, `~${prefix}:*`, 'resetchannels', '-@all', ...commands.flatMap((set) => set.split(' '))];
+}
