@@ -4,13 +4,16 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ResqueClient } from '../lib/client/resque-client.js';
 import { ResqueKeys } from '../lib/protocol/keys.js';
 import { makePayload, now } from './protocol.js';
 import { ThrowAwayRedis } from './redis.js';
-import { summarize } from './stats.js';
+import { summarize, type Summary } from './stats.js';
+import { measureBoot } from './child-boot.js';
+import { IntegrityError } from './adapter.js';
 
 const HOST = fileURLToPath(new URL('./workers/nestjs-resque-host.js', import.meta.url));
 
@@ -53,6 +56,12 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
+/** CPU of a process and its reaped children (utime+stime+cutime+cstime), ms. */
+function cpuWithChildrenMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+}
+
 function hwmMb(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
   return Math.round(kb / 102.4) / 10;
@@ -92,20 +101,68 @@ async function longLived(jobs: number, log: (s: string) => void): Promise<string
   }
 }
 
+/** Every job 1..n ran exactly once (the host bench job counts runs per userId with BENCH_CHECK_RUNS=1). */
+async function checkRuns(redis: Redis, n: number, what: string): Promise<void> {
+  const runs = await redis.hgetall('bench:runs');
+  const bad: string[] = [];
+  for (let id = 1; id <= n; id++) if (runs[String(id)] !== '1') bad.push(`userId ${id}: ${runs[String(id)] ?? 0} runs`);
+  if (Object.keys(runs).length !== n) bad.push(`${Object.keys(runs).length} distinct userIds ran, expected ${n}`);
+  if (bad.length) throw new IntegrityError(`[host ${what}] ${bad.slice(0, 10).join('; ')}`);
+}
+
+const fmtBoot = (s: Summary) => `${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
+
+/** Child boot, process start to ready, sequential forks of the sample app's worker entry. */
+async function childBoot(log: (s: string) => void): Promise<string[]> {
+  const server = await ThrowAwayRedis.start();
+  const url = `redis://127.0.0.1:${server.port}`;
+  const lines: string[] = [];
+  try {
+    const envs: Array<[string, NodeJS.ProcessEnv]> = [['', process.env]];
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      const without = { ...process.env };
+      delete without.NODE_EXTRA_CA_CERTS;
+      envs.push([' (without NODE_EXTRA_CA_CERTS)', without]);
+    }
+    for (const [note, env] of envs) {
+      for (const mode of ['floor', 'unbundled', 'bundled'] as const) {
+        const r = await measureBoot(mode, url, 10, env);
+        const what =
+          mode === 'floor' ? 'an empty node child (the floor)' : mode === 'unbundled' ? 'sample app child, unbundled (RESQUE_BUNDLE=0)' : "sample app child, the host's bundle + code cache (default)";
+        log(`boot${note}, ${mode}: ${fmtBoot(r.bootMs)}, CPU ${fmtBoot(r.cpuMs)}, VmHWM ${r.hwmMb.median.toFixed(1)} MiB`);
+        lines.push(
+          `| Child boot${note}, process start → ready: ${what}, 10 forks | ${fmtBoot(r.bootMs)}; CPU ${r.cpuMs.median.toFixed(0)} ms; VmHWM ${r.hwmMb.median.toFixed(1)} MiB |`,
+        );
+      }
+    }
+  } finally {
+    await server.stop();
+  }
+  return lines;
+}
+
 /** FORK_PER_JOB: throughput with COUNT=2, and enqueue -> perform wait with and without a warm spare. */
 async function forkPerJob(log: (s: string) => void): Promise<string[]> {
   const lines: string[] = [];
-  {
-    const jobs = 30;
-    const r = await start({ FORK_PER_JOB: '1', COUNT: '2', SPARES: '2' });
+  for (const bundled of [true, false]) {
+    const jobs = bundled ? 60 : 20;
+    const r = await start({ FORK_PER_JOB: '1', COUNT: '2', SPARES: '2', BENCH_CHECK_RUNS: '1', ...(bundled ? {} : { RESQUE_BUNDLE: '0' }) });
     try {
-      await until(async () => childPids(r.host.pid!).length >= 4, 30_000, 'children and spares booted');
+      await until(async () => childPids(r.host.pid!).length >= 4, 60_000, 'children and spares booted');
       const t0 = now();
+      const cpu0 = cpuWithChildrenMs(r.host.pid!);
       await r.client.enqueueBulk('bench', 'TimedJob', Array.from({ length: jobs }, (_, i) => makePayload(i + 1)));
       await until(async () => (await processed(r.redis)) >= jobs, 120_000, 'fork-per-job jobs');
       const perSec = jobs / ((now() - t0) / 1000);
-      log(`fork per job: ${perSec.toFixed(1)} jobs/s`);
-      lines.push(`| FORK_PER_JOB=1, COUNT=2, SPARES=2: ${jobs} queued jobs, a fresh child each | ${perSec.toFixed(1)} jobs/s |`);
+      // Children are counted once reaped: by now about `jobs` of them (the 4 live ones were booted before cpu0).
+      const cpuPerJob = (cpuWithChildrenMs(r.host.pid!) - cpu0) / jobs;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate would show up by now
+      await checkRuns(r.redis, jobs, 'fork per job');
+      log(`fork per job (${bundled ? 'bundled' : 'unbundled'}): ${perSec.toFixed(1)} jobs/s, CPU ${cpuPerJob.toFixed(0)} ms/job`);
+      lines.push(
+        `| FORK_PER_JOB=1, COUNT=2, SPARES=2, ${bundled ? 'bundled child (default)' : 'unbundled child (RESQUE_BUNDLE=0)'}: ${jobs} queued jobs, a fresh child each, each run once | ` +
+          `${perSec.toFixed(1)} jobs/s; CPU (host + children) ${cpuPerJob.toFixed(0)} ms per job, a ceiling of ${((os.cpus().length * 1000) / cpuPerJob).toFixed(1)} jobs/s on ${os.cpus().length} idle cores |`,
+      );
     } finally {
       await stop(r);
     }
@@ -143,12 +200,16 @@ async function forkPerJob(log: (s: string) => void): Promise<string[]> {
 
 export async function hostModes(jobs: number, log: (s: string) => void): Promise<string> {
   const lines = ['## nestjs-resque: the real forked host', '', '| Measurement | Result |', '|---|---|'];
-  lines.push(...(await longLived(jobs, log)));
-  lines.push(...(await forkPerJob(log)));
+  const parts = new Set((process.env.BENCH_HOST_PARTS ?? 'boot,long,fork').split(','));
+  if (parts.has('boot')) lines.push(...(await childBoot(log)));
+  if (parts.has('long')) lines.push(...(await longLived(jobs, log)));
+  if (parts.has('fork')) lines.push(...(await forkPerJob(log)));
   lines.push(
     '',
-    'Fork-per-job mode boots a Nest application context per job (unbundled ESM, about 0.5–1 s of CPU here), so its throughput is bounded by boot CPU. ' +
-      'The child that takes a job is always one already booted; a warm spare matters when jobs come back to back: without one, the next job waits for a fresh child to boot.',
+    'Fork-per-job mode boots a Nest application context per job, so its throughput is bounded by boot CPU. The host bundles the worker entry at its start ' +
+      '(esbuild, rebuilt when an input changed) and children compile it with a V8 code cache; RESQUE_BUNDLE=0 forks the tsc output as it is. ' +
+      'The child that takes a job is always one already booted; a warm spare matters when jobs come back to back: without one, the next job waits for a fresh child to boot. ' +
+      'Boot figures are medians (min–max) of sequential forks; CPU is user+system of the child at ready. NODE_EXTRA_CA_CERTS (set on this machine) makes Node 20 load the CA file at every process start.',
   );
   return lines.join('\n');
 }

@@ -109,6 +109,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     redis: portableOptions(appRedis),
     bootMs: Math.round(performance.now()), // since the process started: module loading is most of it
   });
+  // Loaded from the host's bundle: now that the boot's functions are compiled, save V8's code cache.
+  const afterReady = (globalThis as Record<symbol, unknown>)[Symbol.for('nestjs-resque.afterReady')];
+  if (typeof afterReady === 'function') setImmediate(afterReady as () => void);
 
   async function start(message: StartMessage): Promise<void> {
     let recycled = false;

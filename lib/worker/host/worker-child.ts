@@ -35,9 +35,14 @@ export class WorkerChild {
 
   private constructor(readonly process: ChildProcess) {}
 
-  static fork(entry: string, execArgv: readonly string[], onMessage: (child: WorkerChild, message: ChildMessage) => void): WorkerChild {
+  static fork(
+    entry: string,
+    execArgv: readonly string[],
+    onMessage: (child: WorkerChild, message: ChildMessage) => void,
+    env: Readonly<Record<string, string>> = {},
+  ): WorkerChild {
     const proc = fork(entry, [...process.argv.slice(2), TITLE_ROOM], {
-      env: { ...process.env, [CHILD_ENV]: '1' },
+      env: { ...process.env, ...env, [CHILD_ENV]: '1' },
       execArgv: [...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',

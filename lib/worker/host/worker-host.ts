@@ -39,6 +39,7 @@ import { PendingRecoveries } from './pending-recoveries.js';
 import { recoverExitedChild } from './recover-child.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv } from './child-exec-argv.js';
+import { prepareChildLaunch, type ChildLaunch } from './child-bundle.js';
 import type { DelayedScheduler } from '../../scheduler/scheduler.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
@@ -74,8 +75,10 @@ export class WorkerHost {
   private stopRequested: 'draining' | 'stopping' | undefined;
   private pauseRequested = false;
   private readonly startAbort = new AbortController();
-  private readonly entry = process.argv[1];
+  private readonly entry = process.argv[1]!;
   private readonly execArgv = childExecArgv(process.execArgv);
+  /** The bundled entry behind a code-cache loader, or the entry as it is (child-bundle.ts). */
+  private launch: ChildLaunch = { file: this.entry, env: {}, bundled: false, note: '' };
   private bootFailures = 0;
   private timers: NodeJS.Timeout[] = [];
   private fillTimer: NodeJS.Timeout | undefined;
@@ -106,6 +109,7 @@ export class WorkerHost {
     const exited = new Promise<void>((resolve) => {
       this.exited = resolve;
     });
+    this.launch = await prepareChildLaunch(this.entry, this.execArgv);
     const first = await this.bootFirstChild();
     if (!first) return this.stopDuringStart(exited);
     const { redisUrl, ...env } = this.envSettings;
@@ -146,7 +150,8 @@ export class WorkerHost {
       for (const child of this.children) child.enforceDeadlines(now);
     }, 100));
     this.recoveries.track(liveness.recoverDeadLocalWorkers().catch((error: Error) => this.log(`recovering dead local workers failed: ${error.message}`)));
-    this.log(`started: ${this.describe()}; a child boots in ${first.bootMs} ms`);
+    const how = this.launch.bundled ? `bundled entry, ${this.launch.note}` : `unbundled: ${this.launch.note}`;
+    this.log(`started: ${this.describe()}; a child boots in ${first.bootMs} ms (${how})`);
     if (this.stopRequested) {
       this.shutdown(this.stopRequested); // a QUIT/TERM that came while Redis was reached
     } else {
@@ -185,6 +190,13 @@ export class WorkerHost {
       this.firstReady = undefined;
       if (this.stopRequested) return undefined;
       if (ready) return ready;
+      if (this.launch.bundled) {
+        // Whatever in the bundle broke the boot, the entry as it is may not: try it before giving up.
+        this.log('the bundled child failed to boot; forking the unbundled entry instead (RESQUE_BUNDLE=0 skips bundling)');
+        this.launch = { file: this.entry, env: {}, bundled: false, note: 'the bundled child failed to boot' };
+        attempt--;
+        continue;
+      }
       if (attempt >= MAX_BOOT_FAILURES_AT_START) {
         throw new ChildBootError(`the worker child failed to boot ${attempt} times (exit code ${child.process.exitCode ?? child.process.signalCode}); see its error above`);
       }
@@ -192,7 +204,7 @@ export class WorkerHost {
   }
 
   private forkChild(): WorkerChild {
-    const child = WorkerChild.fork(this.entry, this.execArgv, (c, m) => this.onMessage(c, m));
+    const child = WorkerChild.fork(this.launch.file, this.execArgv, (c, m) => this.onMessage(c, m), this.launch.env);
     this.children.add(child);
     child.process.once('exit', (code, signal) => this.onExit(child, code, signal));
     return child;

@@ -173,8 +173,8 @@ export function killGroup(pgid: number): void {
 export class Hosts {
   private readonly all: HostProcess[] = [];
 
-  start(env: Record<string, string>, wrapper: readonly string[] = []): HostProcess {
-    const host = HostProcess.start(env, WORKER_ENTRY, wrapper);
+  start(env: Record<string, string>, wrapper: readonly string[] = [], entry = WORKER_ENTRY): HostProcess {
+    const host = HostProcess.start(env, entry, wrapper);
     this.all.push(host);
     return host;
   }
