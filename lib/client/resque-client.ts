@@ -7,6 +7,7 @@
  * timeout then means nothing was written. Only a write already sent when time ran out may have
  * been stored; RedisUnavailableError says which (`mayBeStored`).
  */
+import { isUtf8 } from 'node:buffer';
 import type { Redis } from 'ioredis';
 import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
@@ -197,9 +198,11 @@ export class ResqueClient {
   /** `count` jobs from position `start` (0 = next to run), without removing them. */
   peek(queue: string, start = 0, count = 1): Promise<PeekedJob[]> {
     return this.call('peek', false, async () => {
-      const raws = await this.redis.lrange(this.keys.queue(queue), start, start + count - 1);
-      return raws.map((raw) => {
-        const decoded = decodePayload(raw);
+      // Bytes, so a real U+FFFD (valid) is told from bytes that are not UTF-8 (see decodePayload).
+      const stored = await this.redis.lrangeBuffer(this.keys.queue(queue), start, start + count - 1);
+      return stored.map((bytes) => {
+        const raw = bytes.toString('utf8');
+        const decoded = decodePayload(raw, isUtf8(bytes));
         return { raw, payload: decoded.ok ? decoded.payload : null };
       });
     });

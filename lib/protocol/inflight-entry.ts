@@ -6,6 +6,7 @@
  * exchange.lua writes entries; exchange.lua and recover.lua read them the same way in Lua.
  */
 import { Buffer } from 'node:buffer';
+import type { Redis } from 'ioredis';
 
 export interface InflightEntry {
   readonly queue: string;
@@ -26,4 +27,21 @@ export function decodeInflightEntry(entry: string): InflightEntry {
   // The length counts bytes; the name is cut on bytes so a multibyte name is split where Lua splits it.
   const rest = Buffer.from(entry.slice(cut + 1));
   return { queue: rest.subarray(0, length).toString(), raw: rest.subarray(length).toString() };
+}
+
+/** The exact payload bytes of an entry read as a Buffer (the same layout as decodeInflightEntry reads). */
+export function inflightPayloadBytes(entry: Buffer): Buffer {
+  if (entry[0] !== 0x0a) {
+    const cut = entry.indexOf(0x0a);
+    return cut < 0 ? entry : entry.subarray(cut + 1);
+  }
+  const cut = entry.indexOf(0x0a, 1);
+  const length = Number(entry.subarray(1, cut).toString('latin1'));
+  return entry.subarray(cut + 1 + length);
+}
+
+/** The exact bytes of one in-flight job (`inflight:<worker id>` field `token`), or null once it is gone. */
+export async function readInflightPayload(redis: Redis, inflightKey: string, token: string): Promise<Buffer | null> {
+  const entry = await redis.hgetBuffer(inflightKey, token);
+  return entry === null ? null : inflightPayloadBytes(entry);
 }

@@ -25,7 +25,13 @@ export interface JobPayload {
 export type DecodeResult =
   | { readonly ok: true; readonly payload: JobPayload }
   /** `json` tells whether the raw text is valid JSON, and so may sit verbatim inside a failure record. */
-  | { readonly ok: false; readonly reason: string; readonly json: boolean };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly json: boolean;
+      /** The text holds U+FFFD: valid text if the stored bytes are valid UTF-8 (ask again with `bytesAreUtf8`). */
+      readonly checkBytes?: true;
+    };
 
 /** Ids drawn per call to randomBytes: one 4 KB draw serves 256 ids. */
 const IDS_PER_DRAW = 256;
@@ -64,13 +70,17 @@ export function encodePayload(className: string, dataJson: string, id: string, q
 let lastClassName = '';
 let lastClassJson = '""';
 
-/** Decodes a popped payload; never throws. `reason` explains what is wrong in one sentence. */
-export function decodePayload(raw: string): DecodeResult {
-  if (raw.includes('\uFFFD')) {
-    // ioredis decodes replies as UTF-8; invalid bytes arrive as U+FFFD. A real U+FFFD in a
-    // payload is possible but a producer would have escaped it only in PHP, so we refuse both:
-    // running a job on silently altered arguments is worse than failing it.
-    return { ok: false, reason: 'payload is not valid UTF-8', json: false };
+/**
+ * Decodes a popped payload; never throws. `reason` explains what is wrong in one sentence.
+ *
+ * ioredis decodes replies as UTF-8 and turns invalid bytes into U+FFFD, so text holding U+FFFD is
+ * ambiguous: a real U+FFFD (valid, must run) or bytes that were not UTF-8 (must fail, not run on
+ * altered arguments). Such text is refused with `checkBytes` until the caller has looked at the
+ * stored bytes (`isUtf8` of node:buffer) and passes `bytesAreUtf8`. Text without U+FFFD is exact.
+ */
+export function decodePayload(raw: string, bytesAreUtf8 = false): DecodeResult {
+  if (!bytesAreUtf8 && raw.includes('\uFFFD')) {
+    return { ok: false, reason: 'payload is not valid UTF-8', json: false, checkBytes: true };
   }
   let parsed: unknown;
   let bigints: readonly BigIntField[];

@@ -5,7 +5,8 @@
  */
 import { backtraceOf, failureRecordParts, payloadAsJsonString } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
-import { decodePayload, type JobPayload } from '../protocol/payload.js';
+import { isUtf8 } from 'node:buffer';
+import { decodePayload, type DecodeResult, type JobPayload } from '../protocol/payload.js';
 import type { JobRun } from '../scheduler/job-lifecycle.js';
 import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import type { JobContext } from './job-context.js';
@@ -18,6 +19,12 @@ export interface PerformerOptions {
   readonly run: (context: JobContext) => Promise<unknown>;
   /** Called before a job runs; returns a callback for when it ends (timeouts, logging), or nothing. */
   readonly onStart?: (job: ReservedJob, className: string) => (() => void) | undefined;
+  /**
+   * The job's stored bytes (its in-flight entry, see protocol/inflight-entry.ts), read only when
+   * the decoded text holds U+FFFD: valid UTF-8 bytes make it a real U+FFFD that runs.
+   * Without it such a payload is failed as not UTF-8.
+   */
+  readonly payloadBytes?: (job: ReservedJob) => Promise<Buffer | null>;
   /** Retries and locks (lib/scheduler/job-lifecycle.ts): a run for classes that have them, else undefined. */
   readonly lifecycle?: { begin(job: ReservedJob, payload: JobPayload): Promise<JobRun> | undefined };
 }
@@ -33,8 +40,20 @@ export function createPerformer(options: PerformerOptions): Perform {
     literalPayload: literal,
   });
 
-  return async (job) => {
+  const decode = async (job: ReservedJob): Promise<DecodeResult> => {
     const decoded = decodePayload(job.raw);
+    if (decoded.ok || !decoded.checkBytes || !options.payloadBytes) return decoded;
+    let bytes: Buffer | null;
+    try {
+      bytes = await options.payloadBytes(job);
+    } catch (error) {
+      return { ...decoded, reason: `payload holds U+FFFD and its bytes could not be read to tell whether it is UTF-8 (${safeString((error as Error)?.message)})` };
+    }
+    return bytes !== null && isUtf8(bytes) ? decodePayload(job.raw, true) : decoded;
+  };
+
+  return async (job) => {
+    const decoded = await decode(job);
     if (!decoded.ok) {
       // A payload that is not JSON cannot sit verbatim inside the JSON failure record. Its status (if
       // the exchange found one and marked it RUNNING) becomes FAILED: the same key, not a decode of ours.

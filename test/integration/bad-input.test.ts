@@ -236,6 +236,39 @@ describe('the worker over a few hundred bad and good entries', () => {
   }
 });
 
+describe('U+FFFD is text; only invalid bytes fail', () => {
+  test('a real U+FFFD enqueued (or written by Ruby and PHP as raw bytes or \\ufffd) runs; invalid bytes beside it fail', async () => {
+    const keys = new ResqueKeys(uniquePrefix('fffd'));
+    const client = new ResqueClient({ redis, keys });
+    completions.clear();
+    await client.enqueue('bad', 'Known', 'a\ufffdb');
+    const ruby = Buffer.from('{"class":"Known","args":["x\ufffdy"]}', 'utf8'); // EF BF BD, as Ruby writes it
+    const php = '{"class":"Known","args":["\\ufffd"]}'; // json_encode escapes it
+    const broken = Buffer.concat([Buffer.from('{"class":"Known","args":["\ufffd'), Buffer.from([0xff]), Buffer.from('"]}')]);
+    await redis.rpush(keys.queue('bad'), ruby, php, broken);
+    const worker = new InProcessWorker({ server, db: 0, keys, queues: ['bad'], maxJobs: 4, run: (ctx) => runner.run(ctx) });
+    await worker.run();
+    await worker.close();
+    const ran = [...completions.keys()].map((raw) => JSON.parse(raw).args[0] as string);
+    assert.deepEqual(ran, ['a\ufffdb', 'x\ufffdy', '\ufffd']);
+    const records = await redis.lrangeBuffer(keys.failed, 0, -1);
+    assert.equal(records.length, 1, 'only the payload with an invalid byte failed');
+    const record = checkRecord(records[0], worker);
+    assert.equal(record.exception, 'InvalidPayloadError');
+    assert.equal(record.error, 'payload is not valid UTF-8');
+  });
+
+  test('peek reads a stored U+FFFD as text and invalid bytes as no payload', async () => {
+    const keys = new ResqueKeys(uniquePrefix('fffd'));
+    const client = new ResqueClient({ redis, keys });
+    await client.enqueue('q', 'Known', 'a\ufffdb');
+    await redis.rpush(keys.queue('q'), Buffer.from([0x7b, 0xff, 0x7d]));
+    const [good, bad] = await client.peek('q', 0, 2);
+    assert.deepEqual(good.payload?.args, ['a\ufffdb']);
+    assert.equal(bad.payload, null);
+  });
+});
+
 describe('jobs that throw odd values still become valid failure records', () => {
   const oddError = (patch: (e: Error) => void) => () => {
     const error = new Error('odd');

@@ -17,6 +17,7 @@ import { quietly, workerConnection } from '../../redis/connection.js';
 import type { JobPolicy } from '../ipc.js';
 import type { JobContext } from '../job-context.js';
 import { createPerformer } from '../job-performer.js';
+import { readInflightPayload } from '../../protocol/inflight-entry.js';
 import { setTitle, titles } from '../process-title.js';
 import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
@@ -104,6 +105,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   };
   const perform = createPerformer({
     keys,
+    payloadBytes: (job) => readInflightPayload(redis, keys.inflight(id), job.token),
     workerId: id,
     run: options.run,
     lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
