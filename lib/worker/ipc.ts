@@ -11,6 +11,8 @@
  *   job-started {token, ...}           ->   only for jobs with a timeout: the host enforces it
  *   job-finished {tokens}              ->   ditto
  *   quota-reached {reason?}            ->   it takes no more jobs (quota, memory ceiling): the host replaces it now
+ *   drained                            ->   INTERVAL=0 and the queues are empty: it exits, and the host
+ *                                            forks no more children and exits 0 once all have exited
  *                                       <- pause | resume | drain
  *   exits 0 after drain or maxJobs; any other exit is a crash the host recovers.
  */
@@ -61,7 +63,7 @@ export interface QuotaReachedMessage {
   readonly reason?: string;
 }
 
-export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage | QuotaReachedMessage;
+export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage | QuotaReachedMessage | { readonly type: 'drained' };
 
 export interface StartMessage {
   readonly type: 'start';

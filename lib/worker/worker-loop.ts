@@ -8,6 +8,10 @@
  *   draining  (stop()) takes nothing more; waits for running jobs, flushes acknowledgements
  *   stopped   run() has resolved; nothing of this worker is in flight
  *
+ * INTERVAL 0 is php-resque's drain-and-exit: the loop never waits for new work; once an exchange
+ * finds the queues empty and no job runs, run() resolves with `drained` set (a job finishing
+ * looks at the queues again, so jobs that running jobs enqueue are taken too).
+ *
  * One round trip per wake-up: finished jobs are acknowledged and new ones reserved in the same
  * exchange, so at concurrency 1 a job costs one round trip, and under load several jobs share it.
  * If Redis is unreachable, the exchange is retried with backoff; acknowledgements are kept and
@@ -62,6 +66,7 @@ export class WorkerLoop {
   private waiting: AbortController | undefined;
   private wake: (() => void) | undefined;
   private failures = 0;
+  private drainedOut = false;
 
   constructor(
     private readonly ops: WorkerOperations,
@@ -71,6 +76,15 @@ export class WorkerLoop {
 
   get running(): number {
     return this.active.size;
+  }
+
+  /** True once run() ended because the queues were empty with INTERVAL 0 (drain-and-exit). */
+  get drained(): boolean {
+    return this.drainedOut;
+  }
+
+  private get drainMode(): boolean {
+    return this.options.interval === 0;
   }
 
   /** Stops taking jobs; run() resolves once running jobs are acknowledged. */
@@ -109,8 +123,12 @@ export class WorkerLoop {
       if (!taking || free <= 0) this.stopWaiting();
       if (wanted <= 0 && this.done.length === 0) {
         if (this.active.size === 0 && (this.state === 'draining' || this.quotaReached())) break;
+        if (this.active.size === 0 && taking && this.drainMode) {
+          this.drainedOut = true;
+          break;
+        }
         if (this.active.size === 0) setIdle(true);
-        if (free > 0) this.startWaiting();
+        if (free > 0 && !this.drainMode) this.startWaiting();
         await this.nextWake();
         continue;
       }
@@ -151,6 +169,7 @@ export class WorkerLoop {
     void this.perform(job).then((finished) => {
       this.active.delete(job.token);
       this.done.push(finished);
+      if (this.drainMode) this.mayHaveJobs = true;
       this.interrupt();
     });
   }

@@ -138,7 +138,8 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     if (message.hold) await released;
     if (drainRequested) loop.stop();
     await worker.run(() => {
-      if (message.maxJobs > 0 && !drainRequested && !recycled) {
+      if (worker?.loop.drained) send({ type: 'drained' });
+      else if (message.maxJobs > 0 && !drainRequested && !recycled) {
         send({ type: 'quota-reached', reason: message.settings.forkPerJob ? undefined : `${message.maxJobs} jobs done (MAX_JOBS_PER_CHILD)` });
       }
     });

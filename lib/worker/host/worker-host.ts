@@ -232,10 +232,32 @@ export class WorkerHost {
         this.updateTitle();
         if (this.state === 'running' || this.state === 'paused') this.replenish();
         break;
+      case 'drained':
+        child.state = 'finishing';
+        this.queuesDrained();
+        break;
       case 'fatal':
         this.log(`child ${child.pid} failed: ${message.message}`);
         break;
     }
+  }
+
+  /**
+   * INTERVAL=0 (php-resque's drain-and-exit): a child found the queues empty and exits. No child is
+   * forked any more; the others exit as they find the queues empty too; then the host exits 0.
+   */
+  private queuesDrained(): void {
+    if (this.state !== 'running' && this.state !== 'paused') return;
+    this.log('INTERVAL=0: the queues are empty; exiting once every child has');
+    this.state = 'draining';
+    if (this.fillTimer) clearTimeout(this.fillTimer);
+    for (const other of this.children) {
+      if (other.state === 'working' || other.state === 'finishing') continue;
+      if (other.held) other.send({ type: 'drain' });
+      else other.kill(undefined);
+    }
+    this.updateTitle();
+    this.maybeFinish();
   }
 
   /** A ready child either starts working, stays as a warm spare, or is not needed. */
