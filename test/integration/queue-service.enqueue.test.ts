@@ -58,6 +58,7 @@ test('enqueue writes php-resque\'s exact payload, SADDs the queue and writes no 
   const queueTime = Number(match[2]);
   assert.ok(queueTime >= before - 1 && queueTime <= Date.now() / 1000 + 1, `queue_time ${queueTime}`);
   assert.deepEqual(await redis.smembers(keys.queues), ['UserJobQueue']);
+  assert.equal(await redis.xlen(keys.wake), 1, 'a push onto an empty queue wakes idle workers (one-job path and batches alike)');
   assert.equal(await redis.exists(keys.jobStatus(id)), 0);
   assert.equal(await queues.status(id), null);
 });

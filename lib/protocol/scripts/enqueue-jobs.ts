@@ -37,14 +37,16 @@ const ENQUEUE_SHA = createHash('sha1').update(enqueueScript.lua).digest('hex');
  * queue length; a NOSCRIPT rejection is the caller's to retry with `withSource`.
  */
 export function enqueueJob(redis: Redis, keys: ResqueKeys, queue: string, job: EncodedJob, withSource = false): Promise<unknown> {
+  // KEYS and ARGV exactly as enqueueJobs sends them for a batch of one (enqueue.lua's header).
   const queues = keys.queues;
   const list = keys.queue(queue);
+  const wake = keys.wake;
   if (withSource) {
-    if (job.statusKey === undefined) return redis.eval(enqueueScript.lua, 2, queues, list, queue, '', job.payload);
-    return redis.eval(enqueueScript.lua, 3, queues, list, job.statusKey, queue, waiting(), job.payload);
+    if (job.statusKey === undefined) return redis.eval(enqueueScript.lua, 3, queues, list, wake, queue, '', job.payload);
+    return redis.eval(enqueueScript.lua, 4, queues, list, wake, job.statusKey, queue, waiting(), job.payload);
   }
-  if (job.statusKey === undefined) return redis.evalsha(ENQUEUE_SHA, 2, queues, list, queue, '', job.payload);
-  return redis.evalsha(ENQUEUE_SHA, 3, queues, list, job.statusKey, queue, waiting(), job.payload);
+  if (job.statusKey === undefined) return redis.evalsha(ENQUEUE_SHA, 3, queues, list, wake, queue, '', job.payload);
+  return redis.evalsha(ENQUEUE_SHA, 4, queues, list, wake, job.statusKey, queue, waiting(), job.payload);
 }
 
 function waiting(): string {
