@@ -61,6 +61,15 @@ describe('late acknowledgement of a job recovered from a worker presumed dead', 
     assert.equal(await count('processed'), 1);
   });
 
+  test('failed by the recovery, its record gone meanwhile (trimmed, retried by hand), then completed: still COMPLETE, stat:failed undone', TEST, async () => {
+    const { keys, w, job, statusKey, count, recover, status } = await reservedByW();
+    await recover('fail');
+    await redis.del(keys.failed);
+    await w.exchange([{ token: job.token, statusKey, outcome: 'ok' }], 0, 100);
+    assert.equal(await count('failed'), 0);
+    assert.equal(await status(), 4);
+  });
+
   test('failed by the recovery, then failed here too: one failure, counted once', TEST, async () => {
     const { keys, w, job, statusKey, count, recover } = await reservedByW();
     await recover('fail');

@@ -114,7 +114,9 @@ local function acknowledgeLate(token, statusKey, outcome, head, tail)
   local queue = string.sub(stone, cut2 + 1, cut2 + length)
   local bytes = string.sub(stone, cut2 + length + 1)
   if action == 'fail' then
-    if outcome == 'ok' and redis.call('LREM', failedList, -1, bytes) > 0 then
+    -- The failure was false: undone even if its record already left the list (trimmed, retried).
+    if outcome == 'ok' then
+      redis.call('LREM', failedList, -1, bytes)
       redis.call('DECR', failedCount)
       if statusKey ~= '' then setStatus(statusKey, 4, true) end
     end
