@@ -12,6 +12,7 @@ import { NotAJobClassError } from '../errors/not-a-job-class.error.js';
 import { ResqueEvents } from '../events/resque-events.js';
 import type { ResqueModuleOptions } from '../options/resque-options.js';
 import { ResqueKeys } from '../protocol/keys.js';
+import { printable } from '../protocol/printable.js';
 import type { JobStatusRecord } from '../protocol/status.js';
 import { close, type OwnedRedis } from '../redis/connection.js';
 import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
@@ -164,7 +165,7 @@ export class QueueService implements OnModuleDestroy {
       try {
         await listener(context);
       } catch (error) {
-        this.logger.error(`afterEnqueue listener threw: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(printable(`afterEnqueue listener threw: ${error instanceof Error ? error.message : String(error)}`));
       }
     }
   }

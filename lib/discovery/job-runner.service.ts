@@ -14,6 +14,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DontPerformError } from '../errors/dont-perform.error.js';
 import { UnknownJobClassError } from '../errors/unknown-job-class.error.js';
 import { UnsafeIntegerError } from '../errors/unsafe-integer.error.js';
+import { printable } from '../protocol/printable.js';
 import { ResqueEvents } from '../events/resque-events.js';
 import type { JobContext } from '../worker/job-context.js';
 import { JobRegistry, type RegisteredJob } from './job.registry.js';
@@ -101,6 +102,6 @@ export class JobRunner {
   }
 
   private logHookError(where: string, error: unknown): void {
-    this.logger.error(`${where} threw: ${error instanceof Error ? error.message : String(error)}`, error instanceof Error ? error.stack : undefined);
+    this.logger.error(printable(`${where} threw: ${error instanceof Error ? error.message : String(error)}`), error instanceof Error ? error.stack : undefined);
   }
 }

@@ -3,10 +3,12 @@
  * PHP and Ruby pruners on the same host (which grep for `resque` / `resque-[0-9]`) see our
  * processes as alive. Titles are set only when the state changes, never per job.
  */
+import { printable } from '../protocol/printable.js';
 import { VERSION } from '../version.js';
 
+/** Titles carry names from Redis (queues, class names): escaped, so `ps` shows no control characters. */
 export function setTitle(text: string): void {
-  process.title = `resque-${VERSION}: ${text}`;
+  process.title = `resque-${VERSION}: ${printable(text, 200)}`;
 }
 
 export const titles = {

@@ -19,6 +19,7 @@ import type { JobContext } from '../job-context.js';
 import { createPerformer } from '../job-performer.js';
 import { readInflightPayload } from '../../protocol/inflight-entry.js';
 import { setTitle, titles } from '../process-title.js';
+import { printable } from '../../protocol/printable.js';
 import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
 import { JobLifecycle, type JobClassPolicy } from '../../scheduler/job-lifecycle.js';
@@ -64,7 +65,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   const redis = workerConnection(
     options.appRedis,
     (error) => {
-      if (!down) console.error(`[resque ${process.pid}] Redis unreachable (${error.message}); retrying`);
+      if (!down) logError(`Redis unreachable (${error.message}); retrying`);
       down = true;
     },
     options.redisOverrides,
@@ -81,7 +82,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       workerName: workerName(),
       queues: settings.queues,
       onTakenMeanwhile: (token) =>
-        console.error(`[resque ${process.pid}] job ${token} finished here after it was requeued (this worker was presumed dead) and another worker took it: it may run twice`),
+        logError(`job ${token} finished here after it was requeued (this worker was presumed dead) and another worker took it: it may run twice`),
     },
     blocking: settings.blocking,
     maxCrashRequeues: settings.maxCrashRequeues,
@@ -114,7 +115,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
         busy = true;
         setTitle(titles.processing(job.queue, className));
       }
-      if (settings.verbose) console.log(`[resque ${process.pid}] ${job.queue}: ${className} started`);
+      if (settings.verbose) log(`${job.queue}: ${className} started`);
       const timeoutMs = policies[className]?.timeoutMs || defaultTimeoutMs;
       if (timeoutMs <= 0 || !options.onTimedJob) return undefined;
       options.onTimedJob({ workerId: id, token: job.token, className, queue: job.queue, deadline: Date.now() + timeoutMs });
@@ -133,7 +134,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     concurrency: settings.concurrency,
     maxJobs: options.maxJobs,
     interval: settings.interval,
-    onError: (error) => console.error(`[resque ${process.pid}] Redis: ${error.message}`),
+    onError: (error) => logError(`Redis: ${error.message}`),
     // Going busy is left to onStart, which names the first job; going idle resets the title.
     onIdle: (idle) => {
       if (!idle) return;
@@ -186,6 +187,15 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
 
 function logFinished(jobs: readonly FinishedJob[], next?: (jobs: readonly FinishedJob[]) => void): void {
   const failed = jobs.filter((job) => job.outcome === 'fail').length;
-  console.log(`[resque ${process.pid}] acknowledged ${jobs.length} job(s), ${failed} failed`);
+  log(`acknowledged ${jobs.length} job(s), ${failed} failed`);
   next?.(jobs);
+}
+
+/** A child's log line: queue and class names and error texts come from Redis, so they are escaped. */
+function log(message: string): void {
+  console.log(`[resque ${process.pid}] ${printable(message)}`);
+}
+
+function logError(message: string): void {
+  console.error(`[resque ${process.pid}] ${printable(message)}`);
 }

@@ -27,6 +27,7 @@ import { workerId } from '../../protocol/worker-id.js';
 import { fromPortable, quietly, toPortable } from '../../redis/connection.js';
 import type { ChildMessage, JobPolicy, ReadyMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
+import { printable } from '../../protocol/printable.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
 import { ResqueError } from '../../errors/resque.error.js';
@@ -53,7 +54,7 @@ export async function runHost(options: RunWorkerOptions): Promise<void> {
   } catch (error) {
     // Our own errors (a bad setting, an unreachable Redis, a child that cannot boot) are one line.
     if (error instanceof ResqueError) {
-      console.error(`resque: ${error.message}`);
+      console.error(`resque: ${printable(error.message)}`);
       process.exit(1);
     }
     throw error;
@@ -427,7 +428,8 @@ export class WorkerHost {
     else setTitle(titles.forked(this.working().map((c) => c.pid)));
   }
 
+  /** One line per message: text from Redis or a child (worker ids, errors) is escaped. */
   private log(message: string): void {
-    console.log(`[resque host ${process.pid}] ${message}`);
+    console.log(`[resque host ${process.pid}] ${printable(message)}`);
   }
 }
