@@ -29,6 +29,6 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   }
   // Before anything is loaded: a QUIT or TERM from now on is handled by the host once it runs.
   holdSignalsUntilHostStarts();
-  const { runHost } = await import('./host/worker-host.js');
+  const { runHost } = await import('./host/run-host.js');
   return runHost(options);
 }

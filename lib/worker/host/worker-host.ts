@@ -30,7 +30,6 @@ import { setTitle, titles } from '../process-title.js';
 import { printable } from '../../protocol/printable.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
-import { ResqueError } from '../../errors/resque.error.js';
 import { chooseHostRedisOptions, connectHostRedis, optionsFromUrl } from './host-redis.js';
 import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
@@ -46,20 +45,6 @@ import type { DelayedScheduler } from '../../scheduler/scheduler.js';
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
 const MAX_BOOT_FAILURES_AT_START = 3;
-
-export async function runHost(options: RunWorkerOptions): Promise<void> {
-  try {
-    const host = new WorkerHost(options);
-    await host.start();
-  } catch (error) {
-    // Our own errors (a bad setting, an unreachable Redis, a child that cannot boot) are one line.
-    if (error instanceof ResqueError) {
-      console.error(`resque: ${printable(error.message)}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
 
 export class WorkerHost {
   private state: HostState = 'starting';
