@@ -42,6 +42,8 @@ export interface WorkerPlan {
   options: Record<string, unknown>;
   /** Node flags of the worker processes (default none), e.g. the flags a library's own host uses */
   execArgv?: string[];
+  /** Extra environment of the worker processes */
+  env?: Record<string, string>;
 }
 
 export interface ProcessResult {

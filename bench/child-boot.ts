@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareChildLaunch, type ChildLaunch } from '../lib/worker/host/child-bundle.js';
-import { childExecArgv } from '../lib/worker/host/child-exec-argv.js';
+import { childExecArgv, childMemoryEnv } from '../lib/worker/host/child-exec-argv.js';
 import { CHILD_ENV } from '../lib/worker/ipc.js';
 import { now } from './protocol.js';
 import { ThrowAwayRedis } from './redis.js';
@@ -41,7 +41,7 @@ function bootOnce(launch: ChildLaunch, redisUrl: string, env: NodeJS.ProcessEnv)
   return new Promise((resolve, reject) => {
     const t0 = now();
     const child = fork(launch.file, [], {
-      env: { ...env, ...launch.env, [CHILD_ENV]: '1', REDIS_URL: redisUrl },
+      env: { ...env, ...childMemoryEnv(env), ...launch.env, [CHILD_ENV]: '1', REDIS_URL: redisUrl },
       execArgv: childExecArgv([]),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

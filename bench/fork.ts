@@ -41,7 +41,7 @@ class Group {
         options: plan.options,
       };
       const proc = fork(plan.entry, [], {
-        env: { ...process.env, BENCH_WORKER: JSON.stringify(cfg) },
+        env: { ...process.env, ...plan.env, BENCH_WORKER: JSON.stringify(cfg) },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         execArgv: plan.execArgv ?? [],
         serialization: 'advanced',

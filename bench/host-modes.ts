@@ -78,27 +78,31 @@ function childPids(pid: number): number[] {
   }
 }
 
-/** Long-lived children: COUNT=2 x CONCURRENCY=50, 20,000 jobs; peak RSS of host and children. */
+/** Long-lived children: COUNT=2 x CONCURRENCY=50 and COUNT=1 x CONCURRENCY=1, `jobs` jobs; peak RSS of host and children. */
 async function longLived(jobs: number, log: (s: string) => void): Promise<string[]> {
-  const r = await start({ COUNT: '2', CONCURRENCY: '50' });
-  try {
-    await until(async () => childPids(r.host.pid!).length === 2 && (await r.redis.scard('resque:workers')) === 2, 30_000, 'two children');
-    const payloads = Array.from({ length: jobs }, (_, i) => makePayload(i + 1));
-    const t0 = now();
-    await r.client.enqueueBulk('bench', 'TimedJob', payloads);
-    await until(async () => (await processed(r.redis)) >= jobs, 120_000, 'jobs processed');
-    const seconds = (now() - t0) / 1000;
-    const host = hwmMb(r.host.pid!);
-    const children = childPids(r.host.pid!).map(hwmMb);
-    log(`host: ${Math.round(jobs / seconds)} jobs/s end to end, host ${host} MB, children ${children.join('/')} MB`);
-    return [
-      `| Forked host, COUNT=2 × CONCURRENCY=50, ${jobs.toLocaleString('en-US')} jobs, enqueue (bulk) to last acknowledgement | ${Math.round(jobs / seconds).toLocaleString('en-US')} jobs/s |`,
-      `| Peak RSS of the host process | ${host} MB |`,
-      `| Peak RSS of each child | ${children.join(' / ')} MB |`,
-    ];
-  } finally {
-    await stop(r);
+  const lines: string[] = [];
+  for (const [count, concurrency] of [[2, 50], [1, 1]] as const) {
+    const r = await start({ COUNT: String(count), CONCURRENCY: String(concurrency) });
+    try {
+      await until(async () => childPids(r.host.pid!).length === count && (await r.redis.scard('resque:workers')) === count, 30_000, 'children');
+      const payloads = Array.from({ length: jobs }, (_, i) => makePayload(i + 1));
+      const t0 = now();
+      await r.client.enqueueBulk('bench', 'TimedJob', payloads);
+      await until(async () => (await processed(r.redis)) >= jobs, 120_000, 'jobs processed');
+      const seconds = (now() - t0) / 1000;
+      const host = hwmMb(r.host.pid!);
+      const children = childPids(r.host.pid!).map(hwmMb);
+      log(`host COUNT=${count} x CONCURRENCY=${concurrency}: ${Math.round(jobs / seconds)} jobs/s end to end, host ${host} MB, children ${children.join('/')} MB`);
+      const setting = `COUNT=${count} × CONCURRENCY=${concurrency}`;
+      lines.push(
+        `| Forked host, ${setting}, ${jobs.toLocaleString('en-US')} jobs, enqueue (bulk) to last acknowledgement | ${Math.round(jobs / seconds).toLocaleString('en-US')} jobs/s |`,
+        `| ↳ peak RSS of the host process / of each child (bundled, --max-semi-space-size=4) | ${host} MB / ${children.join(' / ')} MB |`,
+      );
+    } finally {
+      await stop(r);
+    }
   }
+  return lines;
 }
 
 /** Every job 1..n ran exactly once (the host bench job counts runs per userId with BENCH_CHECK_RUNS=1). */

@@ -18,6 +18,7 @@ import { NodeResqueAdapter } from './adapters/node-resque.js';
 import { NestjsResqueAdapter } from './adapters/nestjs-resque.js';
 import { RawAdapter } from './adapters/raw.js';
 import { hostModes } from './host-modes.js';
+import { memoryBreakdown } from './memory.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)); // dist/bench/run.js -> project root
 
@@ -46,7 +47,7 @@ const TIMED_SECONDS = envInt('BENCH_TIMED_SECONDS', 3);
 const TIMED: Array<[number, number]> = [[50, 5], [200, 5], [50, 50], [200, 50]];
 const CONCURRENT_ENQUEUE = 1000;
 const ONLY = envList('BENCH_ONLY');
-const ALL_WORKLOADS = ['enqueue', 'process', 'timed', 'latency', 'host'];
+const ALL_WORKLOADS = ['enqueue', 'process', 'timed', 'latency', 'host', 'memory'];
 const WORKLOADS = new Set(envList('BENCH_WORKLOADS') ?? ALL_WORKLOADS);
 for (const w of WORKLOADS) {
   if (!ALL_WORKLOADS.includes(w)) throw new Error(`unknown workload in BENCH_WORKLOADS: ${w}`);
@@ -495,6 +496,12 @@ async function main(): Promise<void> {
     const host = await hostModes(JOBS, (line) => log(line));
     console.log(`\n${host}`);
     md += `\n\n${host}`;
+  }
+  if (WORKLOADS.has('memory') && active().some((a) => a.name === 'nestjs-resque')) {
+    log('--- memory breakdown');
+    const memory = await memoryBreakdown(JOBS, Math.min(ROUNDS, 3), (line) => log(line));
+    console.log(`\n${memory}`);
+    md += `\n\n${memory}`;
   }
   if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, md + '\n');
   if (process.env.BENCH_JSON) {

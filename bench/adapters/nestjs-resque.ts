@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { ResqueClient } from '../../lib/client/resque-client.js';
 import { ResqueKeys } from '../../lib/protocol/keys.js';
-import { childExecArgv } from '../../lib/worker/host/child-exec-argv.js';
+import { childExecArgv, childMemoryEnv } from '../../lib/worker/host/child-exec-argv.js';
 import {
   type BenchContext,
   type JobPayload,
@@ -25,6 +25,7 @@ function plan(processes: number, concurrency: number, extra: Record<string, unkn
     options: { concurrency, ...extra },
     // What the forked host gives its children by default (lib/worker/host/child-exec-argv.ts).
     execArgv: childExecArgv([]),
+    env: childMemoryEnv({}),
   };
 }
 

@@ -9,7 +9,8 @@
  * Missed ticks (no host ran): the first scheduler back fires the oldest missed tick once, then
  * continues from now ("catch up once"), so an outage never floods a queue.
  */
-import { CronTime } from 'cron';
+import { createRequire } from 'node:module';
+import type { CronTime } from 'cron';
 import { InvalidScheduleError } from '../errors/invalid-schedule.error.js';
 import { queueNameProblem } from '../protocol/queue-name.js';
 
@@ -56,13 +57,19 @@ export function checkSchedule(name: string, def: ScheduleDefinition): void {
   if (def.cron !== undefined) cronTime(name, def.cron, def.tz);
 }
 
-function cronTime(name: string, cron: string, tz: string | undefined): CronTime {
+let cron: typeof import('cron') | undefined;
+/** Loaded at the first cron schedule: a process without one (most workers) never loads cron and luxon (~6 MB). */
+function loadCron(): typeof import('cron') {
+  return (cron ??= createRequire(import.meta.url)('cron') as typeof import('cron'));
+}
+
+function cronTime(name: string, expression: string, tz: string | undefined): CronTime {
   try {
-    const time = new CronTime(cron, tz);
+    const time = new (loadCron().CronTime)(expression, tz);
     time.getNextDateFrom(new Date(), tz);
     return time;
   } catch (error) {
-    throw new InvalidScheduleError(name, `cron ${JSON.stringify(cron)}${tz ? ` in ${tz}` : ''} is invalid: ${(error as Error).message}`);
+    throw new InvalidScheduleError(name, `cron ${JSON.stringify(expression)}${tz ? ` in ${tz}` : ''} is invalid: ${(error as Error).message}`);
   }
 }
 

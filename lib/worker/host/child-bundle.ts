@@ -18,10 +18,13 @@
  *     HTTP/microservice platforms stay `require`/`import` calls, resolved from the entry's directory;
  *   - stack traces name the bundle (one file, each module under a `// path` comment), not the source.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 export interface ChildLaunch {
   /** What to fork. */
@@ -33,23 +36,14 @@ export interface ChildLaunch {
   readonly note: string;
 }
 
-/** Nest's optional platforms: never needed by a worker's application context, large, and loaded on demand. */
-const ALWAYS_EXTERNAL = [
-  '@nestjs/platform-express',
-  '@nestjs/platform-fastify',
-  '@nestjs/microservices',
-  '@nestjs/websockets',
-  'express',
-  'fastify',
-  'esbuild', // the host's, reached through run-worker.ts's import of the host
-];
-
 const LOADER = fileURLToPath(new URL('../child/bundle-loader.cjs', import.meta.url));
+const BUILDER = fileURLToPath(new URL('./child-bundle-build.js', import.meta.url));
+const run = promisify(execFile);
 export const BUNDLE_ENV = 'RESQUE_CHILD_BUNDLE';
 export const CODE_CACHE_ENV = 'RESQUE_CHILD_CODE_CACHE';
 export const ENTRY_ENV = 'RESQUE_CHILD_ENTRY';
 
-interface Manifest {
+export interface Manifest {
   readonly entry: string;
   readonly bundle: string;
   /** [path, size, mtimeMs] of every input at build time */
@@ -81,11 +75,15 @@ export async function prepareChildLaunch(entry: string, execArgv: readonly strin
   }
 }
 
+/** The builder's report ({"error": ...} on its stdout), else the error's first line. */
 function firstLine(error: unknown): string {
-  // esbuild's own errors carry the message and where; its Error message is only "Build failed".
-  const first = (error as { errors?: Array<{ text: string; location?: { file: string; line: number } | null }> })?.errors?.[0];
-  if (first) return `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}`.slice(0, 300);
   const text = error instanceof Error ? error.message : String(error);
+  try {
+    const reported = (JSON.parse(text) as { error?: string }).error;
+    if (reported) return reported;
+  } catch {
+    // not the builder's report
+  }
   return text.split('\n').find((line) => line.trim() !== '')?.slice(0, 300) ?? 'unknown error';
 }
 
@@ -100,40 +98,21 @@ function findCacheDir(entry: string): string | undefined {
 async function ensureBundle(entry: string, cacheDir: string): Promise<{ bundle: string; built: boolean }> {
   const id = createHash('sha1').update(resolve(entry)).digest('hex').slice(0, 12);
   const manifestFile = join(cacheDir, `child-${id}.json`);
-  const esbuild = await import('esbuild');
   const previous = readManifest(manifestFile);
-  if (previous && previous.esbuild === esbuild.version && existsSync(previous.bundle) && unchanged(previous.inputs)) {
+  if (previous && previous.esbuild === esbuildVersion() && existsSync(previous.bundle) && unchanged(previous.inputs)) {
     return { bundle: previous.bundle, built: false };
   }
-  mkdirSync(cacheDir, { recursive: true });
-  // esbuild's service process would outlive the build (and get the host's signals): stop it after.
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    target: `node${process.versions.node.split('.')[0]}`,
-    format: 'cjs',
-    keepNames: true,
-    metafile: true,
-    logLevel: 'silent',
-    outfile: join(cacheDir, 'child.cjs'),
-    external: ALWAYS_EXTERNAL,
-    plugins: [hostStaysOut(), rxjsEsm(), unresolvedStaysExternal(), ownPaths(resolve(entry))],
-  }).finally(() => esbuild.stop());
-  const code = result.outputFiles[0]!.contents;
-  const hash = createHash('sha1').update(code).digest('hex').slice(0, 12);
-  const bundle = join(cacheDir, `child-${id}-${hash}.cjs`);
-  if (!existsSync(bundle)) atomicWrite(bundle, code);
-  const inputs = Object.keys(result.metafile.inputs)
-    .map((p) => resolve(p))
-    .filter((p) => existsSync(p))
-    .map((p) => {
-      const s = statSync(p);
-      return [p, s.size, s.mtimeMs] as const;
-    });
-  atomicWrite(manifestFile, JSON.stringify({ entry: resolve(entry), bundle, inputs, esbuild: esbuild.version } satisfies Manifest));
-  return { bundle, built: true };
+  // In a process of its own: esbuild and the build's data would stay in the host's peak RSS.
+  const { stdout } = await run(process.execPath, [BUILDER, resolve(entry), cacheDir, manifestFile], { timeout: 120_000, maxBuffer: 1 << 20 }).catch(
+    (error: { stdout?: string }) => {
+      throw new Error(String(error.stdout ?? '').trim() || String(error));
+    },
+  );
+  return { bundle: (JSON.parse(stdout) as { bundle: string }).bundle, built: true };
+}
+
+function esbuildVersion(): string {
+  return (JSON.parse(readFileSync(createRequire(import.meta.url).resolve('esbuild/package.json'), 'utf8')) as { version: string }).version;
 }
 
 function readManifest(file: string): Manifest | undefined {
@@ -156,96 +135,3 @@ function unchanged(inputs: Manifest['inputs']): boolean {
   return true;
 }
 
-/** Two hosts may build at once: each writes a temporary file and renames it into place. */
-export function atomicWrite(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
-
-type Plugin = import('esbuild').Plugin;
-
-/** runWorker imports the host only where the child marker is absent: a child never reaches it. */
-function hostStaysOut(): Plugin {
-  return {
-    name: 'host-stays-out',
-    setup(build) {
-      build.onResolve({ filter: /\/host\/worker-host\.js$/ }, (args) =>
-        /[\\/]worker[\\/]run-worker\.js$/.test(args.importer) ? { path: resolve(args.resolveDir, args.path), external: true } : undefined,
-      );
-    },
-  };
-}
-
-/**
- * rxjs resolves to its CommonJS build under Node, which esbuild cannot tree-shake; its ES build
- * (sideEffects: false) leaves 1/10 of it in the bundle, and the child ~7 MB smaller.
- */
-function rxjsEsm(): Plugin {
-  return {
-    name: 'rxjs-esm',
-    setup(build) {
-      build.onResolve({ filter: /^rxjs(\/operators)?$/ }, async (args) => {
-        if (args.pluginData === 'probe') return undefined;
-        const found = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'probe' });
-        if (found.errors.length > 0) return undefined;
-        const esm = found.path.replace(/([\\/]dist[\\/])cjs([\\/])/, '$1esm$2');
-        return esm !== found.path && existsSync(esm) ? { path: esm } : undefined;
-      });
-    },
-  };
-}
-
-/** A bare import esbuild cannot resolve stays a runtime import (as unbundled: it fails only if reached). */
-function unresolvedStaysExternal(): Plugin {
-  return {
-    name: 'unresolved-stays-external',
-    setup(build) {
-      build.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData === 'probe') return undefined;
-        const found = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'probe' });
-        return found.errors.length > 0 ? { path: args.path, external: true } : undefined;
-      });
-    },
-  };
-}
-
-/**
- * Every module keeps its own location: `import.meta.url`/`dirname`/`filename` and `__dirname`/
- * `__filename` are replaced by its original path. The entry's top-level await (CommonJS has none)
- * becomes an async function around the statements from the first one on.
- */
-function ownPaths(entry: string): Plugin {
-  return {
-    name: 'own-paths',
-    setup(build) {
-      build.onLoad({ filter: /\.(c|m)?js$/ }, (args) => {
-        let source = readFileSync(args.path, 'utf8');
-        const original = source;
-        if (source.includes('import.meta')) {
-          source = source
-            .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
-            .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
-            .replaceAll('import.meta.filename', JSON.stringify(args.path));
-        }
-        if (/\b__(dirname|filename)\b/.test(source)) source = declarePaths(source, args.path);
-        if (args.path === entry) source = wrapTopLevelAwait(source);
-        return source === original ? undefined : { contents: source, loader: 'js', resolveDir: dirname(args.path) };
-      });
-    },
-  };
-}
-
-/** `var __dirname = ..., __filename = ...;` after a shebang and a leading "use strict" (kept a directive). */
-function declarePaths(source: string, path: string): string {
-  const declaration = `var __dirname = ${JSON.stringify(dirname(path))}, __filename = ${JSON.stringify(path)};\n`;
-  const head = /^(#![^\n]*\n)?(\s*(['"])use strict\3;?[^\n]*\n)?/.exec(source)?.[0] ?? '';
-  return head + declaration + source.slice(head.length);
-}
-
-/** The entry's statements from its first top-level `await` (a line starting with it) run in an async function. */
-function wrapTopLevelAwait(source: string): string {
-  const match = /^await\b/m.exec(source);
-  if (!match) return source;
-  return `${source.slice(0, match.index)}(async () => {\n${source.slice(match.index)}\n})();\n`;
-}

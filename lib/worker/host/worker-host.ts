@@ -38,7 +38,7 @@ import { HostLiveness } from './liveness.js';
 import { PendingRecoveries } from './pending-recoveries.js';
 import { recoverExitedChild } from './recover-child.js';
 import { WorkerChild } from './worker-child.js';
-import { childExecArgv } from './child-exec-argv.js';
+import { childExecArgv, childMemoryEnv } from './child-exec-argv.js';
 import { prepareChildLaunch, type ChildLaunch } from './child-bundle.js';
 import type { DelayedScheduler } from '../../scheduler/scheduler.js';
 
@@ -190,7 +190,7 @@ export class WorkerHost {
   }
 
   private forkChild(): WorkerChild {
-    const child = WorkerChild.fork(this.launch.file, this.execArgv, (c, m) => this.onMessage(c, m), this.launch.env);
+    const child = WorkerChild.fork(this.launch.file, this.execArgv, (c, m) => this.onMessage(c, m), { ...childMemoryEnv(), ...this.launch.env });
     this.children.add(child);
     child.process.once('exit', (code, signal) => this.onExit(child, code, signal));
     return child;
