@@ -38,6 +38,8 @@ export interface WorkerSettings {
   readonly deadAfter: number;
   /** MAX_CRASH_REQUEUES: times one job is put back after its process died before it is failed. */
   readonly maxCrashRequeues: number;
+  /** FAILED_MAX: most failure records `failed` keeps, the oldest trimmed as new ones come (0 = all, Resque's behaviour). */
+  readonly failedMax: number;
   /** SCHEDULER: run the delayed-job scheduler in this host (one host leads at a time); 0 turns it off. */
   readonly scheduler: boolean;
   /** REDIS_STARTUP_TIMEOUT: seconds the host waits for Redis at start-up before it gives up (exit 1). */
@@ -63,6 +65,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   heartbeatInterval: 5,
   deadAfter: 30,
   maxCrashRequeues: 3,
+  failedMax: 0,
   scheduler: true,
   redisStartupTimeout: 30,
   maxJobsPerChild: 0,
@@ -92,6 +95,7 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
   if (env.HEARTBEAT_INTERVAL !== undefined) out.heartbeatInterval = decimal('HEARTBEAT_INTERVAL', env.HEARTBEAT_INTERVAL, 0.1, 3600);
   if (env.DEAD_AFTER !== undefined) out.deadAfter = decimal('DEAD_AFTER', env.DEAD_AFTER, 1, 86400);
   if (env.MAX_CRASH_REQUEUES !== undefined) out.maxCrashRequeues = integer('MAX_CRASH_REQUEUES', env.MAX_CRASH_REQUEUES, 0, 1000);
+  if (env.FAILED_MAX !== undefined) out.failedMax = integer('FAILED_MAX', env.FAILED_MAX, 0, 1_000_000_000);
   if (env.SCHEDULER !== undefined) out.scheduler = flag(env.SCHEDULER);
   if (env.REDIS_STARTUP_TIMEOUT !== undefined) out.redisStartupTimeout = decimal('REDIS_STARTUP_TIMEOUT', env.REDIS_STARTUP_TIMEOUT, 0, 3600);
   if (env.MAX_JOBS_PER_CHILD !== undefined) out.maxJobsPerChild = integer('MAX_JOBS_PER_CHILD', env.MAX_JOBS_PER_CHILD, 0, 1e9);
@@ -118,6 +122,7 @@ function validate(s: WorkerSettings): void {
   integer('CONCURRENCY', String(s.concurrency), 1, 1000);
   decimal('INTERVAL', String(s.interval), 0, 3600);
   integer('SPARES', String(s.spares), 0, 64);
+  integer('FAILED_MAX', String(s.failedMax), 0, 1_000_000_000);
   if (s.deadAfter <= s.heartbeatInterval * 2) {
     throw new InvalidSettingError('DEAD_AFTER', String(s.deadAfter), `must exceed twice HEARTBEAT_INTERVAL (${s.heartbeatInterval})`);
   }

@@ -6,7 +6,12 @@
  * bytes between them unchanged (PHP's `\/`, integers beyond 2^53 and `[]` all survive).
  * A payload that is not JSON cannot sit there verbatim, so it is embedded as a JSON string.
  */
+import { clip } from './printable.js';
 import { resqueTime } from './time.js';
+
+/** Longest exception name and error text a failure record keeps (longer ones are cut with a marker). */
+export const MAX_EXCEPTION_CHARS = 256;
+export const MAX_ERROR_CHARS = 4096;
 
 export interface FailureDetails {
   /** Exception class name, e.g. `Error`, `DirtyExit`, `JobTimeoutError`. */
@@ -25,11 +30,12 @@ export interface FailureRecordParts {
 
 export function failureRecordParts(details: FailureDetails, failedAt = new Date()): FailureRecordParts {
   // Errors come from user code: a non-string name or message must still give a valid record.
-  const text = (value: unknown) => JSON.stringify(typeof value === 'string' ? value : String(value));
+  // Bounded: an error text that repeats a huge class name or payload must not double the record.
+  const text = (value: unknown, max: number) => JSON.stringify(clip(typeof value === 'string' ? value : String(value), max));
   return {
     head: `{"failed_at":${JSON.stringify(resqueTime(failedAt))},"payload":`,
     tail:
-      `,"exception":${text(details.exception)},"error":${text(details.error)}` +
+      `,"exception":${text(details.exception, MAX_EXCEPTION_CHARS)},"error":${text(details.error, MAX_ERROR_CHARS)}` +
       `,"backtrace":${JSON.stringify(details.backtrace.map(String))},"worker":${JSON.stringify(details.worker)}` +
       `,"queue":${JSON.stringify(details.queue)}}`,
   };

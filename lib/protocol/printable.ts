@@ -32,6 +32,17 @@ export function printable(text: unknown, max = PRINTABLE_MAX): string {
   return value.replace(UNPRINTABLE_ALL, escape) + cut;
 }
 
+/**
+ * `text` cut to `max` characters with a `…(+N chars)` marker, not escaped: for what a failure
+ * record copies from a payload (JSON escapes it there), so a 1 MB class name is not stored twice.
+ */
+export function clip(text: string, max = 256): string {
+  if (text.length <= max) return text;
+  let kept = text.slice(0, max);
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return `${kept}…(+${text.length - kept.length} chars)`;
+}
+
 function escape(char: string): string {
   const named = NAMED[char];
   if (named !== undefined) return named;

@@ -34,6 +34,8 @@ export interface ExchangeTarget {
   readonly workerName: string;
   /** Queue names in priority order, or `['*']` for every queue, alphabetically. */
   readonly queues: readonly string[];
+  /** FAILED_MAX: most failure records `failed` keeps, oldest trimmed (0 or absent: all). */
+  readonly failedMax?: number;
   /**
    * A job this worker acknowledged late (it was presumed dead, its job requeued) had already been
    * taken by another worker: it may run twice.
@@ -79,10 +81,12 @@ export class JobExchange {
     const status = keys.jobStatusParts;
     this.statusKeyArgs = [status.head, status.tail];
     this.queueNames = queues;
+    this.failedMax = target.failedMax ?? 0;
   }
 
   private readonly statusKeyArgs: readonly string[];
   private readonly queueNames: readonly string[];
+  private readonly failedMax: number;
 
   /** Acknowledges `done`, then reserves up to `max` jobs with tokens from `firstToken`. */
   async exchange(done: readonly FinishedJob[], max: number, firstToken: number): Promise<ReservedJob[]> {
@@ -99,6 +103,7 @@ export class JobExchange {
         args.push(job.token, job.statusKey ?? '', 'fail-literal', job.record.head + job.literalPayload, job.record.tail);
       }
     }
+    args.push(this.failedMax);
     const flat = (await runScript(this.redis, exchangeScript, this.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
     for (let i = 0; i < flat.length; i += 4) {

@@ -40,6 +40,7 @@
               status key, or '' when the job is not tracked
               outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail)
               record head, record tail ('' for 'ok')
+  ARGV[#ARGV] last: FAILED_MAX, most failure records `failed` keeps (oldest trimmed); 0 keeps all
 
   Returns a flat array: token, queue name, raw payload, status key, for each job reserved (empty if
   none); the status key is the one marked RUNNING, '' when the job has none (so a worker that
@@ -140,7 +141,8 @@ end
 
 -- 1. acknowledge
 local done, failures = 0, 0
-for i = 12 + queueCount, #ARGV, 5 do
+local failedMax = tonumber(ARGV[#ARGV])
+for i = 12 + queueCount, #ARGV - 1, 5 do
   local token, statusKey, outcome, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local entry = redis.call('HGET', inflight, token)
   if entry then
@@ -169,6 +171,7 @@ end
 if failures > 0 then
   redis.call('INCRBY', failedCount, failures)
   redis.call('INCRBY', failedByWorker, failures)
+  if failedMax > 0 then redis.call('LTRIM', failedList, -failedMax, -1) end
 end
 
 -- 2. reserve

@@ -22,6 +22,8 @@ export interface RecoveredJob {
 export interface RecoverOptions {
   /** How many times one payload may be put back after crashes before it is failed instead. */
   readonly maxCrashRequeues: number;
+  /** FAILED_MAX: most failure records kept, oldest trimmed (0 or absent: all). */
+  readonly failedMax?: number;
   /** Unregister the worker once nothing is left in flight (false while the worker lives on). */
   readonly unregister: boolean;
 }
@@ -54,6 +56,7 @@ export async function recoverWorker(
     RECOVERY_TOMBSTONE_TTL_SECONDS,
   ];
   for (const job of jobs) args.push(job.token, job.statusKey ?? '', job.action, job.record.head, job.record.tail);
+  args.push(options.failedMax ?? 0);
   const reply = (await runScript(
     redis,
     recoverScript,

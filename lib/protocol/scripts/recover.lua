@@ -31,6 +31,7 @@
                 status key, or ''
                 action: 'requeue' or 'fail'
                 failure record head, tail (used for 'fail', and for 'requeue' once over the limit)
+  ARGV[#ARGV] last: FAILED_MAX, most failure records `failed` keeps (oldest trimmed); 0 keeps all
 
   Returns {requeued, failed}.
 ]]
@@ -59,7 +60,8 @@ local function decodeEntry(entry)
 end
 
 local requeued, failed = 0, 0
-for i = 9, #ARGV, 5 do
+local failedMax = tonumber(ARGV[#ARGV])
+for i = 9, #ARGV - 1, 5 do
   local token, statusKey, action, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local entry = redis.call('HGET', inflight, token)
   if entry then
@@ -89,6 +91,7 @@ for i = 9, #ARGV, 5 do
     end
   end
 end
+if failed > 0 and failedMax > 0 then redis.call('LTRIM', failedList, -failedMax, -1) end
 
 if unregister == '1' and redis.call('HLEN', inflight) == 0 then
   redis.call('SREM', workers, id)

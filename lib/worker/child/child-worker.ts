@@ -81,6 +81,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       workerId: id,
       workerName: workerName(),
       queues: settings.queues,
+      failedMax: settings.failedMax,
       onTakenMeanwhile: (token) =>
         logError(`job ${token} finished here after it was requeued (this worker was presumed dead) and another worker took it: it may run twice`),
     },

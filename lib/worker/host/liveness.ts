@@ -101,6 +101,7 @@ export class HostLiveness {
       reason: `Worker ${id} is gone (a new process has its pid)`,
       policies: this.options.policies,
       maxCrashRequeues: this.options.settings.maxCrashRequeues,
+      failedMax: this.options.settings.failedMax,
       onlyIfHeld: true,
     });
     if (result.requeued + result.failed > 0) this.options.log(`recovered dead worker ${id} before reusing its id: ${result.requeued} requeued, ${result.failed} failed`);
@@ -116,6 +117,7 @@ export class HostLiveness {
       reason,
       policies: this.options.policies,
       maxCrashRequeues: this.options.settings.maxCrashRequeues,
+      failedMax: this.options.settings.failedMax,
     });
     this.options.log(`recovered dead worker ${id}: ${result.requeued} requeued, ${result.failed} failed`);
   }

@@ -35,6 +35,7 @@ export function recoverExitedChild(context: ChildRecoveryContext, child: WorkerC
     timedOut,
     neverRequeue: child.killReason === 'usr1',
     maxCrashRequeues: context.settings.maxCrashRequeues,
+    failedMax: context.settings.failedMax,
   }).then(
     (result) => {
       if (result.requeued + result.failed > 0) context.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed`);

@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { failureRecordParts } from '../../protocol/failure.js';
+import { clip } from '../../protocol/printable.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
 import { decodeInflightEntry } from '../../protocol/inflight-entry.js';
 import { decodePayload } from '../../protocol/payload.js';
@@ -23,6 +24,8 @@ export interface RecoverRequest {
   /** USR1: the operator asked to kill the running jobs, so none is put back. */
   readonly neverRequeue?: boolean;
   readonly maxCrashRequeues: number;
+  /** FAILED_MAX (0 or absent: keep every failure record). */
+  readonly failedMax?: number;
   /** Do nothing (not even unregister) when the worker holds nothing in flight. */
   readonly onlyIfHeld?: boolean;
 }
@@ -38,7 +41,7 @@ export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: Recov
     const statusKey = decoded.ok && decoded.payload.id ? keys.jobStatus(decoded.payload.id, decoded.payload.statusPrefix) : undefined;
     const timeout = request.timedOut?.get(token);
     const exception = timeout === undefined ? 'DirtyExit' : 'JobTimeoutError';
-    const error = timeout === undefined ? request.reason : `Job ${className ?? ''} exceeded its timeout of ${timeout} ms and its process was killed`;
+    const error = timeout === undefined ? request.reason : `Job ${clip(className ?? '')} exceeded its timeout of ${timeout} ms and its process was killed`;
     // A payload the worker could not decode is put back, so the worker fails it with its real reason.
     const requeue = timeout === undefined && !request.neverRequeue && (!decoded.ok || (className !== undefined && request.policies[className]?.retryOnCrash === true));
     jobs.push({
@@ -48,5 +51,5 @@ export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: Recov
       record: failureRecordParts({ exception, error, backtrace: [], worker: request.workerId, queue }),
     });
   }
-  return recoverWorker(redis, keys, request.workerId, jobs, { maxCrashRequeues: request.maxCrashRequeues, unregister: true });
+  return recoverWorker(redis, keys, request.workerId, jobs, { maxCrashRequeues: request.maxCrashRequeues, unregister: true, failedMax: request.failedMax });
 }
