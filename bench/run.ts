@@ -82,6 +82,16 @@ function readVersion(pkg: string): string {
   return 'not installed';
 }
 
+/** Which library and workload an accounting error came from, in its message. */
+async function labelled<T>(a: LibraryAdapter, workload: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof IntegrityError) throw new IntegrityError(`library ${a.name}, workload ${workload}: ${e.message}`);
+    throw e;
+  }
+}
+
 async function withCtx<T>(a: LibraryAdapter, jobs: number, fn: (ctx: BenchContext) => Promise<T>): Promise<T> {
   const server = await ThrowAwayRedis.start();
   const ctx: BenchContext = { server, redis: { host: server.host, port: server.port }, queue: QUEUE, jobs };
@@ -134,10 +144,12 @@ function record(lib: string, metric: string, v: number): void {
 const mb = (kb: number[]) => Math.max(...kb) / 1024;
 
 async function measureProcess(a: LibraryAdapter, plan: WorkerPlan, key: string): Promise<void> {
-  const r = await withCtx(a, JOBS, async (ctx) => {
-    await prefill(a, ctx);
-    return await a.processWorker(ctx, plan);
-  });
+  const r = await labelled(a, `process ${key} [${plan.label}]`, () =>
+    withCtx(a, JOBS, async (ctx) => {
+      await prefill(a, ctx);
+      return await a.processWorker(ctx, plan);
+    }),
+  );
   record(a.name, `${key}`, r.jobsPerSec);
   record(a.name, `${key}.nodeUs`, (r.workerCpuMs * 1000) / r.jobs);
   record(a.name, `${key}.redisUs`, (r.redisCpuMs * 1000) / r.jobs);
@@ -158,10 +170,12 @@ function timedJobs(concurrency: number, sleepMs: number): number {
 async function measureTimed(a: LibraryAdapter, concurrency: number, sleepMs: number): Promise<void> {
   const plan = a.timedPlan!(concurrency, sleepMs);
   const jobs = timedJobs(concurrency, sleepMs);
-  const r = await withCtx(a, jobs, async (ctx) => {
-    await prefill(a, ctx);
-    return await a.processWorker(ctx, plan);
-  });
+  const r = await labelled(a, `timed (${sleepMs} ms jobs, concurrency ${concurrency})`, () =>
+    withCtx(a, jobs, async (ctx) => {
+      await prefill(a, ctx);
+      return await a.processWorker(ctx, plan);
+    }),
+  );
   const key = `timed.c${concurrency}.s${sleepMs}`;
   record(a.name, key, r.jobsPerSec);
   record(a.name, `${key}.nodeUs`, (r.workerCpuMs * 1000) / r.jobs);
@@ -231,8 +245,8 @@ async function runRound(a: LibraryAdapter, round: number): Promise<void> {
     latencyLabels.set(a.name, plans.map((p) => p.label));
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
-      const r = await withCtx(a, LAT_JOBS, (ctx) =>
-        a.latency(ctx, plan, { jobs: LAT_JOBS, ratePerSec: LAT_RATE, enqueue: (p) => a.enqueueOne(p) }),
+      const r = await labelled(a, `latency [${plan.label}]`, () =>
+        withCtx(a, LAT_JOBS, (ctx) => a.latency(ctx, plan, { jobs: LAT_JOBS, ratePerSec: LAT_RATE, enqueue: (p) => a.enqueueOne(p) })),
       );
       const k = `lat${i}`;
       record(a.name, `${k}.p50`, percentile(r.samplesMs, 50));
@@ -261,10 +275,12 @@ async function sweep(a: LibraryAdapter): Promise<void> {
   const res = plans.map((plan) => ({ label: plan.label, jobsPerSec: 0, plan }));
   for (let pass = 1; pass <= SWEEP_PASSES; pass++) {
     for (const entry of res) {
-      const r = await withCtx(a, SWEEP_JOBS, async (ctx) => {
-        await prefill(a, ctx);
-        return await a.processWorker(ctx, entry.plan);
-      });
+      const r = await labelled(a, `best-setting sweep [${entry.label}]`, () =>
+        withCtx(a, SWEEP_JOBS, async (ctx) => {
+          await prefill(a, ctx);
+          return await a.processWorker(ctx, entry.plan);
+        }),
+      );
       log(`${a.name} sweep pass ${pass} [${entry.label}]: ${r.jobsPerSec.toFixed(0)} jobs/s`);
       entry.jobsPerSec = Math.max(entry.jobsPerSec, r.jobsPerSec);
     }
