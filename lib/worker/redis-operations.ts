@@ -17,7 +17,10 @@ import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
 import { quietly, workerConnection } from '../redis/connection.js';
-import type { WorkerOperations } from './worker-loop.js';
+import { QueueSelection } from './queue-selection.js';
+import type { Exchanged, WorkerOperations } from './worker-loop.js';
+
+const NO_QUEUES: readonly string[] = [];
 
 export interface RedisOperationsOptions {
   readonly redis: Redis;
@@ -25,6 +28,8 @@ export interface RedisOperationsOptions {
   readonly target: ExchangeTarget;
   readonly blocking: boolean;
   readonly maxCrashRequeues: number;
+  /** A name in `queues` breaking the queue-name rule (`*` skips it): told once per name. */
+  readonly onInvalidQueue?: (name: string, problem: string) => void;
 }
 
 export class RedisWorkerOperations implements WorkerOperations {
@@ -34,11 +39,17 @@ export class RedisWorkerOperations implements WorkerOperations {
   private readonly redis: Redis;
   private readonly keys: ResqueKeys;
   private readonly jobs: JobExchange;
+  private readonly selection: QueueSelection;
 
   constructor(private readonly options: RedisOperationsOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
     this.jobs = new JobExchange(this.redis, this.keys, options.target);
+    this.selection = new QueueSelection({
+      queues: options.target.queues,
+      readAll: () => this.redis.smembers(this.keys.queues),
+      onInvalid: options.onInvalidQueue,
+    });
     let lost = false;
     this.redis.on('close', () => {
       lost = true;
@@ -70,10 +81,13 @@ export class RedisWorkerOperations implements WorkerOperations {
     await recoverWorker(this.redis, this.keys, this.workerId, [], { maxCrashRequeues: this.options.maxCrashRequeues, unregister: true });
   }
 
-  exchange(done: readonly FinishedJob[], max: number): Promise<ReservedJob[]> {
+  async exchange(done: readonly FinishedJob[], max: number): Promise<Exchanged> {
     const first = this.nextToken;
     this.nextToken += max;
-    return this.jobs.exchange(done, max, first);
+    if (max === 0) return { jobs: await this.jobs.exchange(done, 0, first, NO_QUEUES), dry: false };
+    const queues = await this.selection.next();
+    const jobs = await this.jobs.exchange(done, max, first, queues, this.selection.watchingWake);
+    return { jobs, dry: this.selection.settle(queues, this.jobs.leadingEmpty, jobs, max, this.jobs.wakeId) };
   }
 
   takeReconnected(): boolean {
@@ -104,6 +118,14 @@ export class RedisWorkerOperations implements WorkerOperations {
    * jobs) or `abort`. Polling (BLOCKING=0): sleeps INTERVAL.
    */
   async waitForJobs(seconds: number, abort: AbortSignal): Promise<void> {
+    try {
+      await this.waitForWakeUp(seconds, abort);
+    } finally {
+      this.selection.reset(); // whatever ended the wait, the next look is a full one
+    }
+  }
+
+  private async waitForWakeUp(seconds: number, abort: AbortSignal): Promise<void> {
     if (!this.options.blocking) return sleep(seconds * 1000, abort);
     if (!this.watcher) {
       // It reconnects by itself; the main connection reports outages.

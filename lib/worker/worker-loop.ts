@@ -26,9 +26,17 @@
  */
 import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 
+export interface Exchanged {
+  readonly jobs: ReservedJob[];
+  readonly dry: boolean;
+}
+
 export interface WorkerOperations {
-  /** Acknowledges `done` and reserves up to `max` jobs (max may be 0), atomically per step, in one round trip. */
-  exchange(done: readonly FinishedJob[], max: number): Promise<ReservedJob[]>;
+  /**
+   * Acknowledges `done` and reserves up to `max` jobs (max may be 0), atomically per step, in one
+   * round trip. `dry`: the queues were all looked at and held fewer than `max` jobs.
+   */
+  exchange(done: readonly FinishedJob[], max: number): Promise<Exchanged>;
   /** Resolves when a job may be waiting or after `seconds`; `abort` ends the wait early. */
   waitForJobs(seconds: number, abort: AbortSignal): Promise<void>;
   /** Puts back jobs this worker holds in flight but does not know about (reply lost to a disconnect). */
@@ -141,7 +149,9 @@ export class WorkerLoop {
           await this.ops.reconcile(new Set([...this.active, ...done.map((job) => job.token)]));
           this.mayHaveJobs = true; // wake-ups may have been missed while disconnected
         }
-        jobs = await this.ops.exchange(done, wanted);
+        const reply = await this.ops.exchange(done, wanted);
+        jobs = reply.jobs;
+        if (reply.dry) this.mayHaveJobs = false;
         this.failures = 0;
         if (done.length > 0) this.options.onFinished?.(done);
       } catch (error) {
@@ -149,7 +159,6 @@ export class WorkerLoop {
         await this.backoff(error as Error);
         continue;
       }
-      if (jobs.length < wanted) this.mayHaveJobs = false;
       if (jobs.length > 0) {
         setIdle(false);
         for (const job of jobs) this.start(job);

@@ -39,6 +39,7 @@ function makeWorker(options: {
   interval?: number;
   /** Lets a test see or steer the loop's calls to Redis. */
   wrapOps?: (ops: WorkerOperations) => WorkerOperations;
+  onInvalidQueue?: (name: string, problem: string) => void;
 }) {
   const client = new Redis(server.url, { maxRetriesPerRequest: null });
   const workerId = `testhost:${1000 + Math.floor(Math.random() * 1e6)}:${options.queues.join(',')}`;
@@ -48,6 +49,7 @@ function makeWorker(options: {
     target: { workerId, workerName: 'testhost:1', queues: options.queues },
     blocking: options.blocking ?? false,
     maxCrashRequeues: 3,
+    onInvalidQueue: options.onInvalidQueue,
   });
   const perform = createPerformer({
     keys: options.keys,
@@ -297,7 +299,7 @@ describe('worker loop on real Redis', () => {
     const keys = new ResqueKeys(uniquePrefix());
     const worker = makeWorker({ keys, queues: ['q'], run: () => undefined });
     await redis.rpush(keys.queue('q'), '{"class":"J","args":[1]}', '{"class":"J","args":[2]}');
-    const reserved = await worker.ops.exchange([], 2); // as if the reply never arrived
+    const { jobs: reserved } = await worker.ops.exchange([], 2); // as if the reply never arrived
     assert.equal(reserved.length, 2);
     await worker.ops.reconcile(new Set([reserved[1].token]));
     assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), ['{"class":"J","args":[1]}']);
@@ -330,7 +332,7 @@ describe('worker loop on real Redis', () => {
       },
       wrapOps: (ops) => ({
         waitForJobs: (seconds, abort) => {
-          if (releasedAt > 0 || !jobStarted) return ops.waitForJobs(seconds, abort);
+          if (endFirstWait) return ops.waitForJobs(seconds, abort);
           return new Promise<void>((resolve) => {
             endFirstWait = resolve;
             abort.addEventListener('abort', () => resolve(), { once: true });
@@ -349,7 +351,7 @@ describe('worker loop on real Redis', () => {
       }),
     });
     const done = worker.loop.run();
-    await waitFor(() => endFirstWait, 'the free slot waiting while the job runs');
+    await waitFor(() => jobStarted && endFirstWait, 'the free slot waiting while the job runs');
     endFirstWait!();
     await waitFor(() => releasedAt > 0, 'the job released during an exchange');
     await waitFor(async () => JSON.parse((await redis.get(keys.jobStatus('t1')))!).status === 4, 'status COMPLETE', 3_000);
@@ -425,7 +427,7 @@ describe('worker loop on real Redis', () => {
     assert.equal(parsed.queue, queue);
     assert.ok(record.includes(`"payload":${raw},`), 'payload bytes kept');
     // A crash: the second job is reserved, then its worker is recovered with requeue.
-    const reserved = await worker.ops.exchange([], 1);
+    const { jobs: reserved } = await worker.ops.exchange([], 1);
     assert.deepEqual(reserved.map((j) => [j.queue, j.raw]), [[queue, raw.replace('nl1', 'nl2')]]);
     await recoverJobs(redis, keys, {
       workerId: worker.workerId,
@@ -462,6 +464,61 @@ describe('worker loop on real Redis', () => {
     await redis.rpush(keys.queue('q'), '{"class":"J","args":["plain rpush"]}'); // no wake-up: found by the next poll
     await done;
     assert.deepEqual(seen, ['plain rpush']);
+    await worker.close();
+  });
+
+  test('* with 200 queues, one busy: an exchange does not try every empty queue', { timeout: 20_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const names = Array.from({ length: 200 }, (_, i) => `q${String(i).padStart(3, '0')}`);
+    await redis.sadd(keys.queues, ...names);
+    const jobs = 300;
+    await redis.rpush(keys.queue('q199'), ...Array.from({ length: jobs }, (_, i) => `{"class":"J","args":[${i}]}`));
+    await redis.config('RESETSTAT');
+    const worker = makeWorker({ keys, queues: ['*'], maxJobs: jobs, run: () => undefined });
+    await worker.loop.run();
+    assert.equal(await redis.get(keys.statProcessed()), String(jobs));
+    const lpop = Number(/^cmdstat_lpop:calls=(\d+)/m.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    // Every exchange trying all 200 queues would be about 60,000 LPOPs; one full look a second is enough.
+    assert.ok(lpop < 5 * jobs, `${lpop} LPOPs for ${jobs} jobs`);
+    await worker.close();
+  });
+
+  test('* keeps alphabetical priority for our producers while busy on a later queue', { timeout: 20_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.sadd(keys.queues, 'a', 'b');
+    await redis.rpush(keys.queue('b'), ...Array.from({ length: 400 }, (_, i) => `{"class":"J","args":["b${i}"]}`));
+    const seen: string[] = [];
+    let enqueued = -1;
+    const worker = makeWorker({
+      keys,
+      queues: ['*'],
+      maxJobs: 401,
+      run: async (ctx) => {
+        seen.push(ctx.data as string);
+        if (seen.length === 100) {
+          await enqueueJobs(redis, keys, 'a', [{ payload: '{"class":"J","args":["a0"]}' }]);
+          enqueued = seen.length;
+        }
+      },
+    });
+    await worker.loop.run();
+    const at = seen.indexOf('a0');
+    assert.ok(at >= 0, 'the job on a ran');
+    assert.ok(at - enqueued <= 3, `a's job ran ${at - enqueued} jobs after it was enqueued`);
+    await worker.close();
+  });
+
+  test('* skips names in queues that break the queue-name rule and reports each once', async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.sadd(keys.queues, 'good', 'bad name', 'evil\nline');
+    for (const q of ['good', 'bad name', 'evil\nline']) await redis.rpush(keys.queue(q), `{"class":"J","args":[${JSON.stringify(q)}]}`);
+    const seen: unknown[] = [];
+    const reported: string[] = [];
+    const worker = makeWorker({ keys, queues: ['*'], maxJobs: 1, run: (ctx) => seen.push(ctx.data), onInvalidQueue: (name) => reported.push(name) });
+    await worker.loop.run();
+    assert.deepEqual(seen, ['good']);
+    assert.deepEqual(reported.sort(), ['bad name', 'evil\nline']);
+    assert.equal(await redis.llen(keys.queue('bad name')), 1, 'left where it was');
     await worker.close();
   });
 });

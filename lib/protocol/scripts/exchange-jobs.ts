@@ -44,7 +44,6 @@ export interface ExchangeTarget {
 }
 
 export class JobExchange {
-  private readonly keys: readonly string[];
   private readonly fixedArgs: readonly string[];
   private second = -1;
   private runAt = '';
@@ -59,10 +58,8 @@ export class JobExchange {
   constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
     this.onTakenMeanwhile = target.onTakenMeanwhile;
     defineScripts(redis, exchangeScript);
-    const wildcard = target.queues.includes('*');
-    const queues = wildcard ? [] : target.queues;
     const id = target.workerId;
-    this.keys = [
+    this.head = [
       keys.inflight(id),
       keys.worker(id),
       keys.statProcessed(),
@@ -72,27 +69,45 @@ export class JobExchange {
       keys.failed,
       keys.pauseAllWorkers,
       keys.queues,
-      ...queues.map((q) => keys.queue(q)),
+    ];
+    this.tail = [
       keys.recovered(id), // KEYS[10+Q]: tombstones for late acknowledgements
       keys.wake, // KEYS[11+Q]
     ];
-    // ARGV[4..6], ARGV[10..11] and the queue names: the parts that never change for this worker.
-    this.fixedArgs = [wildcard ? '*' : '', keys.queuePrefix, JSON.stringify(target.workerName)];
+    this.resqueKeys = keys;
+    // ARGV[5..6], ARGV[10..11]: the parts that never change for this worker.
+    this.fixedArgs = [keys.queuePrefix, JSON.stringify(target.workerName)];
     const status = keys.jobStatusParts;
     this.statusKeyArgs = [status.head, status.tail];
-    this.queueNames = queues;
     this.failedMax = target.failedMax ?? 0;
+    this.defaultQueues = target.queues.includes('*') ? [] : target.queues;
   }
 
+  private readonly head: readonly string[];
+  private readonly tail: readonly string[];
+  private readonly resqueKeys: ResqueKeys;
   private readonly statusKeyArgs: readonly string[];
-  private readonly queueNames: readonly string[];
   private readonly failedMax: number;
+  private readonly defaultQueues: readonly string[];
+  /** KEYS for the last queue list passed (the same list comes back call after call). */
+  private keysFor: { queues: readonly string[]; keys: string[] } = { queues: [], keys: [] };
+  /** How many of the queues passed to the last exchange gave nothing before one gave a job. */
+  leadingEmpty = 0;
 
   /** Acknowledges `done`, then reserves up to `max` jobs with tokens from `firstToken`. */
-  async exchange(done: readonly FinishedJob[], max: number, firstToken: number): Promise<ReservedJob[]> {
+  async exchange(
+    done: readonly FinishedJob[],
+    max: number,
+    firstToken: number,
+    queues: readonly string[] = this.defaultQueues,
+    watchWake = false,
+  ): Promise<ReservedJob[]> {
     this.tick();
-    const args: (string | number)[] = [max, firstToken, this.runAt, ...this.fixedArgs];
-    args.push(this.second, FINISHED_STATUS_TTL_SECONDS, this.queueNames.length, ...this.statusKeyArgs, ...this.queueNames);
+    if (this.keysFor.queues !== queues) {
+      this.keysFor = { queues, keys: [...this.head, ...queues.map((q) => this.resqueKeys.queue(q)), ...this.tail] };
+    }
+    const args: (string | number)[] = [max, firstToken, this.runAt, watchWake ? '1' : '', ...this.fixedArgs];
+    args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues);
     for (const job of done) {
       if (job.outcome === 'delayed') continue;
       if (job.outcome === 'ok') {
@@ -104,12 +119,14 @@ export class JobExchange {
       }
     }
     args.push(this.failedMax);
-    const flat = (await runScript(this.redis, exchangeScript, this.keys, args)) as string[];
+    const flat = (await runScript(this.redis, exchangeScript, this.keysFor.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
+    this.leadingEmpty = 0;
     for (let i = 0; i < flat.length; i += 4) {
       if (flat[i] === '') {
         // A notice, not a job: a late acknowledgement's job taken meanwhile (exchange.lua 1b), or dry queues.
         if (flat[i + 1] === 'wake') this.wakeId = flat[i + 2];
+        else if (flat[i + 1] === 'empty') this.leadingEmpty = Number(flat[i + 2]);
         else this.onTakenMeanwhile?.(flat[i + 2]);
       }
       else if (flat[i + 3] === '') jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });

@@ -17,8 +17,9 @@
   KEYS[5]     stat:failed                 KEYS[6] stat:failed:<worker id>
   KEYS[7]     failed                      list of failure records
   KEYS[8]     pause-all-workers           Ruby's global pause switch: "true" reserves nothing
-  KEYS[9]     queues                      set of queue names, read when ARGV[4] is '*'
-  KEYS[10..]  queue:<name> lists in priority order (none when ARGV[4] is '*')
+  KEYS[9]     queues                      set of queue names (unused: the worker keeps the list of `*`)
+  KEYS[10..]  queue:<name> lists to reserve from, in priority order (the worker passes those that may
+              hold jobs: for `*`, the sorted names of `queues` it re-reads about once a second)
   KEYS[10+Q]  recovered:<worker id>       tombstones of jobs a recovery took from this worker (recover.lua)
   KEYS[11+Q]  wake                        wake-up stream (enqueue.lua): its last id is returned when
                                           the queues ran dry, so the worker waits from exactly there
@@ -26,7 +27,8 @@
   ARGV[2]     token of the first job reserved; the next ones count up, skipping tokens in use
               (a command resent after a lost connection arrives with the same tokens)
   ARGV[3]     run_at JSON string, e.g. "2024-06-10T12:34:56Z" with its quotes
-  ARGV[4]     '*' to reserve from every queue in `queues`, sorted by name; '' otherwise
+  ARGV[4]     '1' to return the wake-up stream's last id even when jobs were found (the worker skips
+              queues it found empty until a wake-up), '' otherwise
   ARGV[5]     queue key prefix, e.g. "resque:queue:" (for '*')
   ARGV[6]     worker name JSON string ("host:pid"), node-resque's field
   ARGV[7]     now, epoch seconds (the "updated" of php-resque statuses)
@@ -46,8 +48,9 @@
   none); the status key is the one marked RUNNING, '' when the job has none (so a worker that
   rejects the payload writes its FAILED status to the very key marked RUNNING). Then, for each late
   acknowledgement of a job another worker had already taken (1b), the four values '', 'taken', token, ''.
-  Last, when fewer jobs than asked for were reserved: '', 'wake', <last id of the wake-up stream or
-  0-0>, ''. Any entry added after it names work that arrived after this reservation looked.
+  Then, when the first N queues passed gave nothing: '', 'empty', N, ''. Last, when fewer jobs than
+  asked for were reserved (or ARGV[4] is '1'): '', 'wake', <last id of the wake-up stream or 0-0>, ''.
+  Any entry added after that id names work that arrived after this reservation looked.
 ]]
 
 -- cjson is laxer than JSON.parse and Ruby's JSON: it takes NaN, Infinity, hex and leading-zero
@@ -71,7 +74,7 @@ end
 local inflight, workerRecord = KEYS[1], KEYS[2]
 local processed, processedByWorker, failedCount, failedByWorker, failedList = KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local pauseAll, queuesSet = KEYS[8], KEYS[9]
-local wanted, nextToken, runAt, wildcard, queuePrefix, workerName =
+local wanted, nextToken, runAt, watchWake, queuePrefix, workerName =
   tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now, ttl, queueCount, statusHead, statusTail = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10], ARGV[11]
 
@@ -176,24 +179,20 @@ end
 
 -- 2. reserve
 local taken = {}
+local leadingEmpty = 0
 if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
   -- cjson's number setting is shared by every script on this Redis: restore it afterwards.
   local lax = cjson.decode_invalid_numbers()
   cjson.decode_invalid_numbers(false)
   local names, keys = {}, {}
-  if wildcard == '*' then
-    names = redis.call('SMEMBERS', queuesSet)
-    table.sort(names)
-    for i, name in ipairs(names) do keys[i] = queuePrefix .. name end
-  else
-    for i = 1, queueCount do
-      keys[i] = KEYS[9 + i]
-      names[i] = ARGV[11 + i]
-    end
+  for i = 1, queueCount do
+    keys[i] = KEYS[9 + i]
+    names[i] = ARGV[11 + i]
   end
   for i, key in ipairs(keys) do
     if wanted <= 0 then break end
     local jobs = redis.call('LPOP', key, wanted)
+    if not jobs and #taken == 0 then leadingEmpty = i end
     if jobs then
       for _, raw in ipairs(jobs) do
         if #taken == 0 then
@@ -241,7 +240,13 @@ for _, token in ipairs(notices) do
   taken[#taken + 1] = token
   taken[#taken + 1] = ''
 end
-if dry then
+if leadingEmpty > 0 then
+  taken[#taken + 1] = ''
+  taken[#taken + 1] = 'empty'
+  taken[#taken + 1] = tostring(leadingEmpty)
+  taken[#taken + 1] = ''
+end
+if dry or watchWake == '1' then
   local last = redis.call('XREVRANGE', KEYS[11 + queueCount], '+', '-', 'COUNT', 1)[1]
   taken[#taken + 1] = ''
   taken[#taken + 1] = 'wake'

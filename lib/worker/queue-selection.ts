@@ -1,0 +1,134 @@
+/**
+ * Which queues a worker's next exchange looks at. The exchange pops queues in priority order and
+ * stops once it has its jobs; looking at empty queues is what costs (200 queues, one busy, halved
+ * throughput when every exchange tried them all). So the worker keeps:
+ *   - the priority list: QUEUE's names, or for `*` the names in `queues`, sorted, re-read about
+ *     once a second (names that break the queue-name rule are skipped and reported once);
+ *   - the queues the last exchanges found empty, skipped until the next full look;
+ *   - the queue that gave the last job: queues after it are not passed while it keeps giving.
+ * A full look (every queue, in order) happens about once a second, when a wait for new work
+ * ends, when our producers wrote a wake-up meanwhile (the exchange returns the stream's last id),
+ * and whenever a partial look comes back short: so a worker is "dry" only after a full look,
+ * and `*`'s alphabetical priority holds for our producers' jobs to within one exchange.
+ */
+import { queueNameProblem } from '../protocol/queue-name.js';
+import type { ReservedJob } from '../protocol/scripts/exchange-jobs.js';
+
+export interface QueueSelectionOptions {
+  /** QUEUE in priority order, or ['*']. */
+  readonly queues: readonly string[];
+  /** Reads the `queues` set (for `*`). */
+  readonly readAll: () => Promise<string[]>;
+  /** A name in `queues` that breaks the queue-name rule: told once per name. */
+  readonly onInvalid?: (name: string, problem: string) => void;
+  readonly clock?: () => number;
+  /** How often the full list is looked at again (and `queues` re-read), ms. */
+  readonly refreshMs?: number;
+}
+
+export class QueueSelection {
+  private all: readonly string[];
+  private readonly wildcard: boolean;
+  private readonly skipped = new Set<string>();
+  private last: string | undefined;
+  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private passed: readonly string[] = [];
+  private partial = false;
+  private wakeSeen: string | undefined;
+  /** Something that decides the list changed since it was last picked. */
+  private changed = true;
+  private readonly reported = new Set<string>();
+  private readonly clock: () => number;
+  private readonly refreshMs: number;
+
+  constructor(private readonly options: QueueSelectionOptions) {
+    this.wildcard = options.queues.includes('*');
+    this.all = this.wildcard ? [] : options.queues;
+    this.clock = options.clock ?? Date.now;
+    this.refreshMs = options.refreshMs ?? 1000;
+  }
+
+  /** True when some queues are left out: the exchange then returns the wake-up id to compare. */
+  get watchingWake(): boolean {
+    return this.partial;
+  }
+
+  /** The queues for the next exchange that reserves. */
+  async next(): Promise<readonly string[]> {
+    const now = this.clock();
+    if (now - this.refreshedAt >= this.refreshMs) {
+      this.refreshedAt = now;
+      if (this.wildcard) this.all = this.valid(await this.options.readAll());
+      this.reset();
+    }
+    if (!this.changed) return this.passed; // the hot path: same queues as last time
+    this.changed = false;
+    let list = this.pick();
+    if (list.length === 0 && this.all.length > 0) {
+      this.reset();
+      this.changed = false;
+      list = this.pick();
+    }
+    this.partial = list.length < this.all.length;
+    if (!sameList(list, this.passed)) this.passed = list;
+    return this.passed;
+  }
+
+  /**
+   * After an exchange over `passed`: the first `leadingEmpty` were empty, `jobs` came back for
+   * `wanted`. Returns true when the queues are dry: a full look found fewer jobs than wanted.
+   */
+  settle(passed: readonly string[], leadingEmpty: number, jobs: readonly ReservedJob[], wanted: number, wakeId: string | undefined): boolean {
+    for (let i = 0; i < leadingEmpty && i < passed.length; i++) this.skipped.add(passed[i]);
+    if (leadingEmpty > 0) this.changed = true;
+    if (jobs.length > 0 && jobs[jobs.length - 1].queue !== this.last) {
+      this.last = jobs[jobs.length - 1].queue;
+      this.changed = true;
+    }
+    const wokeMeanwhile = wakeId !== undefined && this.wakeSeen !== undefined && wakeId !== this.wakeSeen;
+    if (wakeId !== undefined) this.wakeSeen = wakeId;
+    const partial = passed.length < this.all.length;
+    if (wokeMeanwhile || (partial && jobs.length < wanted)) {
+      this.reset();
+      return false;
+    }
+    return jobs.length < wanted;
+  }
+
+  /** The next look is a full one. */
+  reset(): void {
+    this.skipped.clear();
+    this.last = undefined;
+    this.changed = true;
+  }
+
+  private pick(): string[] {
+    const list: string[] = [];
+    for (const name of this.all) {
+      if (this.skipped.has(name)) continue;
+      list.push(name);
+      if (name === this.last) break;
+    }
+    return list;
+  }
+
+  private valid(names: string[]): string[] {
+    const good: string[] = [];
+    for (const name of names) {
+      const problem = queueNameProblem(name);
+      if (problem === undefined) good.push(name);
+      else if (!this.reported.has(name)) {
+        this.reported.add(name);
+        this.options.onInvalid?.(name, problem);
+      }
+    }
+    // Resque's alphabetical order (code-unit order: byte order for ASCII names).
+    return good.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
