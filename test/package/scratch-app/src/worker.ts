@@ -1,0 +1,3 @@
+import { runWorker } from 'nestjs-resque/worker';
+
+await runWorker({ module: async () => (await import('./app.module.js')).AppModule });
