@@ -49,13 +49,18 @@ export class JobRetries {
     return {
       attempt,
       failed: (error) => (isRetryable(policy, error) ? this.retry(job, payload, digest, policy, attempt, error) : this.forget(digest, failedBefore)),
-      succeeded: () => this.forget(digest, failedBefore).then(() => undefined),
+      // Not awaited by the job's acknowledgement: a count left behind by a crash here only costs a
+      // later identical job attempts, never a run beyond `attempts`.
+      succeeded: async () => {
+        void this.forget(digest, failedBefore).catch(() => undefined);
+      },
     };
   }
 
   private async retry(job: ReservedJob, payload: JobPayload, digest: string, policy: RetryOptions, attempt: number, error: unknown): Promise<boolean> {
     const { keys } = this;
-    const due = Math.ceil((this.clock() + retryDelay(policy, attempt, error)) / 1000);
+    const delay = retryDelay(policy, attempt, error);
+    const due = Math.ceil((this.clock() + delay) / 1000);
     const item = delayedItemFromPayload(job.raw, job.queue);
     const message = error instanceof Error ? error.message : String(error);
     const infoHead = JSON.stringify({
@@ -86,9 +91,11 @@ export class JobRetries {
           keys.statProcessed(this.workerId),
           keys.statFailed(),
           keys.statFailed(this.workerId),
+          keys.queues,
+          keys.queue(job.queue),
           ...statusKey,
         ],
-        [job.token, digest, policy.attempts, item, payload.id ?? '', due, infoHead, Math.floor(this.clock() / 1000)],
+        [job.token, digest, policy.attempts, item, payload.id ?? '', due, infoHead, Math.floor(this.clock() / 1000), delay === 0 ? '1' : '0'],
       ),
     );
     // -1: recovered meanwhile (nothing to acknowledge either way); 0: the last attempt failed.

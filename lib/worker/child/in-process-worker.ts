@@ -20,6 +20,7 @@ import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
 import type { OwnedRedis } from '../../redis/connection.js';
 import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
 import { createChildWorker } from './child-worker.js';
+import { jobPolicyOf } from './job-policy.js';
 
 export interface InProcessWorkerOptions {
   /**
@@ -67,6 +68,7 @@ export async function createInProcessWorker(app: INestApplicationContext, option
     maxJobs: options.maxJobs ?? 0,
     run: (context) => runner.run(context),
     policies: registry.policies(),
+    jobPolicy: jobPolicyOf(registry, moduleOptions),
     onFinished: options.onFinished,
   });
   const keys = new ResqueKeys(settings.prefix);

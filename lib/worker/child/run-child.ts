@@ -15,6 +15,7 @@ import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } fr
 import { setTitle, titles } from '../process-title.js';
 import type { WorkerLoop } from '../worker-loop.js';
 import { createChildWorker, type ChildWorker } from './child-worker.js';
+import { jobPolicyOf } from './job-policy.js';
 
 export type AppModuleLoader = () => Type<unknown> | Promise<Type<unknown>>;
 
@@ -122,10 +123,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),
       policies: registry.policies(),
-      jobPolicy: (className) => {
-        const metadata = registry.get(className)?.metadata;
-        return { retry: metadata?.retry ?? moduleOptions.retry, unique: metadata?.unique, lock: metadata?.lock };
-      },
+      jobPolicy: jobPolicyOf(registry, moduleOptions),
       onTimedJob: (job) => send({ type: 'job-started', ...job }),
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
       onRecycle: (reason) => {
