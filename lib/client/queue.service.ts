@@ -78,7 +78,7 @@ export class QueueService implements OnModuleDestroy {
 
   /** One job: without enqueue listeners, straight to the client's lean path. */
   private async enqueueOne(queue: string, className: string, data: unknown, track: boolean): Promise<string | null> {
-    if (this.registry.hasEnqueueListeners) {
+    if (this.registry.hasEnqueueListeners || this.registry.get(className)?.metadata.unique) {
       const [id] = await this.enqueueMany(queue, className, [data], track);
       return id;
     }

@@ -28,7 +28,7 @@ after(async () => {
   }
   redis?.disconnect();
   await server?.destroy();
-});
+}, { timeout: 15_000 });
 
 test('scheduler chaos: leader killed mid-promotion, Redis restarted; 10,000 delayed jobs run once, none early', { timeout: 120_000 }, async () => {
   server = await RedisServer.start({ persistent: true });

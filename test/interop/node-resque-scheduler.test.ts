@@ -12,6 +12,9 @@ import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
 import { nodeConnection, nodeQueue } from './fixtures/node-resque.js';
 
+/** No test may hang: each ends within this, whatever it awaits. */
+const TEST = { timeout: 30_000 };
+
 let server: RedisServer;
 let redis: Redis;
 const keys = new ResqueKeys('resque');
@@ -24,17 +27,17 @@ before(async () => {
   redis = new Redis(server.url);
   client = new ResqueClient({ redis, keys });
   delayed = new DelayedJobs(client);
-});
+}, { timeout: 15_000 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
   await redis.flushdb();
-});
+}, { timeout: 15_000 });
 after(async () => {
   redis.disconnect();
   await server.destroy();
-});
+}, { timeout: 15_000 });
 
-test('node-resque enqueueAt items are promoted by our scheduler, byte for byte, with its timestamps: set cleared', async () => {
+test('node-resque enqueueAt items are promoted by our scheduler, byte for byte, with its timestamps: set cleared', TEST, async () => {
   const queue = await nodeQueue(nodeConnection(server, 0));
   cleanups.push(() => queue.end());
   await queue.enqueueAt(1_700_000_000_000, 'q', 'UserJob', [{ id: 1 }, 'second arg']);
@@ -46,7 +49,7 @@ test('node-resque enqueueAt items are promoted by our scheduler, byte for byte, 
   assert.deepEqual(await queue.queued('q', 0, -1), [{ class: 'UserJob', queue: 'q', args: [{ id: 1 }, 'second arg'] }]);
 });
 
-test('node-resque\'s Scheduler promotes our items re-encoded without id (the peer\'s behaviour); the WAITING status then expires', async () => {
+test('node-resque\'s Scheduler promotes our items re-encoded without id (the peer\'s behaviour); the WAITING status then expires', TEST, async () => {
   const id = await delayed.enqueueAt(Date.now() - 5_000, 'q', 'UserJob', { email: 'a@example.com' }, true);
   const scheduler = new Scheduler({ connection: nodeConnection(server, 0), timeout: 50, name: 'node-host:7' });
   scheduler.on('error', () => undefined);
@@ -62,7 +65,7 @@ test('node-resque\'s Scheduler promotes our items re-encoded without id (the pee
   assert.deepEqual(await redis.keys('resque:delayed*'), [], 'and the stale index entry is gone');
 });
 
-test('node-resque\'s Scheduler and ours promote side by side (different lock keys): 300 due jobs, each queued once', async () => {
+test('node-resque\'s Scheduler and ours promote side by side (different lock keys): 300 due jobs, each queued once', TEST, async () => {
   const queue = await nodeQueue(nodeConnection(server, 0));
   cleanups.push(() => queue.end());
   const due = Date.now() - 2_000;

@@ -8,6 +8,9 @@ import { Redis } from 'ioredis';
 import { DelayedJobs, DelayedScheduler, InvalidDelayError, JobStatus, ResqueClient, ResqueKeys } from '../../lib/index.js';
 import { RedisServer } from '../support/redis-server.js';
 
+/** No test may hang: each ends within this, whatever it awaits. */
+const TEST = { timeout: 30_000 };
+
 let server: RedisServer;
 let redis: Redis;
 let keys: ResqueKeys;
@@ -20,20 +23,20 @@ before(async () => {
   keys = new ResqueKeys('resque');
   client = new ResqueClient({ redis, keys });
   delayed = new DelayedJobs(client);
-});
+}, { timeout: 15_000 });
 afterEach(async () => {
   await redis.flushdb();
-});
+}, { timeout: 15_000 });
 after(async () => {
   redis.disconnect();
   await server.destroy();
-});
+}, { timeout: 15_000 });
 
 function scheduler(nowMs: () => number, name = 'host-a:1'): DelayedScheduler {
   return new DelayedScheduler({ redis, keys, name, now: nowMs });
 }
 
-test('enqueueAt writes resque-scheduler\'s layout: schedule zset, delayed:<second>, timestamps:<item>', async () => {
+test('enqueueAt writes resque-scheduler\'s layout: schedule zset, delayed:<second>, timestamps:<item>', TEST, async () => {
   const id = await delayed.enqueueAt(new Date(1_900_000_000_000), 'mail', 'SendMail', { to: 'a@example.com' });
   assert.match(id, /^[0-9a-f]{32}$/);
   assert.deepEqual(await redis.zrange('resque:delayed_queue_schedule', '0', '-1', 'WITHSCORES'), ['1900000000', '1900000000']);
@@ -48,7 +51,7 @@ test('enqueueAt writes resque-scheduler\'s layout: schedule zset, delayed:<secon
   assert.equal(await redis.exists('resque:queue:mail'), 0, 'nothing is queued before it is due');
 });
 
-test('the due second is rounded up: a job is never promoted before the time asked for', async () => {
+test('the due second is rounded up: a job is never promoted before the time asked for', TEST, async () => {
   await delayed.enqueueAt(1_900_000_000_300, 'q', 'C', 1);
   assert.deepEqual(await redis.zrange('resque:delayed_queue_schedule', '0', '-1'), ['1900000001']);
   const s = scheduler(() => 1_900_000_000_999);
@@ -57,7 +60,7 @@ test('the due second is rounded up: a job is never promoted before the time aske
   assert.equal((await s2.promote()).moved, 1);
 });
 
-test('promotion pushes the item unchanged, keeps the id, SADDs the queue and keeps a tracked status', async () => {
+test('promotion pushes the item unchanged, keeps the id, SADDs the queue and keeps a tracked status', TEST, async () => {
   const id = await delayed.enqueueAt(1_900_000_000_000, 'mail', 'SendMail', { n: 1 }, true);
   assert.equal((await client.status(id))?.status, JobStatus.Waiting);
   const ttl = await redis.ttl(`resque:job:${id}:status`);
@@ -73,7 +76,7 @@ test('promotion pushes the item unchanged, keeps the id, SADDs the queue and kee
   assert.equal(await delayed.at(id), null);
 });
 
-test('oldest second first, later seconds stay, and next reports the earliest remaining second', async () => {
+test('oldest second first, later seconds stay, and next reports the earliest remaining second', TEST, async () => {
   await delayed.enqueueAt(1_900_000_010_000, 'q', 'Late', 1);
   await delayed.enqueueAt(1_900_000_000_000, 'q', 'Early', 1);
   await delayed.enqueueAt(1_900_000_005_000, 'q', 'Middle', 1);
@@ -83,7 +86,7 @@ test('oldest second first, later seconds stay, and next reports the earliest rem
   assert.deepEqual(classes, ['Early', 'Middle']);
 });
 
-test('a batch bound: one call moves at most `batch` items; the rest stay for the next call', async () => {
+test('a batch bound: one call moves at most `batch` items; the rest stay for the next call', TEST, async () => {
   await delayed.enqueueBulkAt(1_900_000_000_000, 'q', 'C', Array.from({ length: 25 }, (_, i) => i));
   const s = new DelayedScheduler({ redis, keys, name: 'h:1', now: () => 1_900_000_001_000, batch: 10 });
   assert.equal((await s.promote()).moved, 10);
@@ -94,7 +97,7 @@ test('a batch bound: one call moves at most `batch` items; the rest stay for the
   assert.deepEqual(args, Array.from({ length: 25 }, (_, i) => i), 'every item once, in order');
 });
 
-test('remove and runNow find a delayed job by id; both answer false once it is gone', async () => {
+test('remove and runNow find a delayed job by id; both answer false once it is gone', TEST, async () => {
   const a = await delayed.enqueueAt(1_900_000_000_000, 'q', 'A', 1);
   const b = await delayed.enqueueAt(1_900_000_000_000, 'q', 'B', 2);
   assert.equal(await delayed.remove(a), true);
@@ -108,7 +111,7 @@ test('remove and runNow find a delayed job by id; both answer false once it is g
   assert.equal(await delayed.remove('not-an-id'), false);
 });
 
-test('listing: due seconds oldest first with counts, paged; items of one second; totals', async () => {
+test('listing: due seconds oldest first with counts, paged; items of one second; totals', TEST, async () => {
   await delayed.enqueueBulkAt(1_900_000_002_000, 'q', 'C', [1, 2, 3]);
   await delayed.enqueueAt(1_900_000_001_000, 'q', 'C', 0);
   await delayed.enqueueAt(1_900_000_003_000, 'other', 'D', 9);
@@ -124,7 +127,7 @@ test('listing: due seconds oldest first with counts, paged; items of one second;
   assert.equal(jobs[0].queue, 'q');
 });
 
-test('foreign items: Ruby/node/php-resque-scheduler shapes are promoted as they are; a bad item is failed with a reason', async () => {
+test('foreign items: Ruby/node/php-resque-scheduler shapes are promoted as they are; a bad item is failed with a reason', TEST, async () => {
   const ruby = '{"class":"UserJob","args":[{"id":1}],"queue":"q"}';
   const node = '{"class":"UserJob","queue":"q","args":[{"id":2}]}';
   const php = '{"class":"UserJob","args":[{"email":"a\\/b"}],"queue":"q"}';
@@ -141,7 +144,7 @@ test('foreign items: Ruby/node/php-resque-scheduler shapes are promoted as they 
   assert.deepEqual(failures.map((f) => f.payload), bad, 'the item is kept in the record');
 });
 
-test('one leader at a time: a second scheduler promotes nothing until the first stops', async () => {
+test('one leader at a time: a second scheduler promotes nothing until the first stops', TEST, async () => {
   const a = new DelayedScheduler({ redis, keys, name: 'host-a:1', now: () => 1_900_000_001_000 });
   const b = new DelayedScheduler({ redis, keys, name: 'host-b:2', now: () => 1_900_000_001_000, lockRetryMs: 0 });
   await delayed.enqueueAt(1_900_000_000_000, 'q', 'C', 1);
@@ -160,7 +163,7 @@ test('one leader at a time: a second scheduler promotes nothing until the first 
   await b.stop();
 });
 
-test('a lock held by another host keeps us a follower, and stop() does not release it', async () => {
+test('a lock held by another host keeps us a follower, and stop() does not release it', TEST, async () => {
   await redis.set('resque:scheduler-leader-lock', 'node-host:99', 'EX', 60);
   const s = new DelayedScheduler({ redis, keys, name: 'host-a:1', now: () => 1_900_000_001_000 });
   assert.equal(await s.step(), null);
@@ -168,7 +171,7 @@ test('a lock held by another host keeps us a follower, and stop() does not relea
   assert.equal(await redis.get('resque:scheduler-leader-lock'), 'node-host:99', 'not released: not ours');
 });
 
-test('bad times and bad input are refused before anything is written', async () => {
+test('bad times and bad input are refused before anything is written', TEST, async () => {
   await assert.rejects(delayed.enqueueAt(Number.NaN, 'q', 'C', 1), InvalidDelayError);
   await assert.rejects(delayed.enqueueAt(new Date('nope'), 'q', 'C', 1), InvalidDelayError);
   await assert.rejects(delayed.enqueueAt(Date.now(), 'a:b', 'C', 1), { name: 'InvalidQueueNameError' });
@@ -176,7 +179,7 @@ test('bad times and bad input are refused before anything is written', async () 
   assert.deepEqual(await redis.keys('*'), []);
 });
 
-test('the running loop promotes on its own within its tick', async () => {
+test('the running loop promotes on its own within its tick', TEST, async () => {
   let now = 1_900_000_000_000;
   const s = new DelayedScheduler({ redis, keys, name: 'host-a:1', now: () => now, tickMs: 20 });
   await delayed.enqueueAt(1_900_000_002_000, 'q', 'C', 1);

@@ -16,6 +16,9 @@ import { RedisServer } from '../support/redis-server.js';
 import { bootResque } from '../support/resque-testing-module.js';
 import { waitFor } from '../support/wait.js';
 
+/** No test may hang: each ends within this, whatever it awaits. */
+const TEST = { timeout: 30_000 };
+
 @Job({ queue: 'q', unique: {} })
 class SyncUser implements ResqueJob<{ user: number }> {
   perform(_data: { user: number }): void {}
@@ -38,21 +41,22 @@ before(async () => {
   redis = new Redis(server.url);
   ({ app } = await bootResque(server, [SyncUser, Export], { prefix: 'resque' }));
   queues = app.get(QueueService);
-});
+}, { timeout: 15_000 });
 afterEach(async () => {
   for (const w of workers.splice(0)) {
     w.loop.stop();
-    await w.done;
-    await w.ops.close();
+    // A job a failed test left hanging must not hang the file: give up waiting, close anyway.
+    await Promise.race([w.done, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await w.ops.close().catch(() => undefined);
     w.redis.disconnect();
   }
   await redis.flushdb();
-});
+}, { timeout: 15_000 });
 after(async () => {
   await app.close();
   redis.disconnect();
   await server.destroy();
-});
+}, { timeout: 15_000 });
 
 function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string, JobClassPolicy>, concurrency = 1): void {
   const wredis = new Redis(server.url, { maxRetriesPerRequest: null });
@@ -63,7 +67,7 @@ function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string,
   workers.push({ loop, done: ops.register().then(() => loop.run()), ops, redis: wredis });
 }
 
-test('unique: a duplicate enqueue returns the waiting job\'s id and writes nothing; once it started, a new one is queued', async () => {
+test('unique: a duplicate enqueue returns the waiting job\'s id and writes nothing; once it started, a new one is queued', TEST, async () => {
   const first = await queues.enqueue(SyncUser, { user: 1 });
   const again = await queues.enqueue(SyncUser, { user: 1 });
   const other = await queues.enqueue(SyncUser, { user: 2 });
@@ -82,7 +86,7 @@ test('unique: a duplicate enqueue returns the waiting job\'s id and writes nothi
   assert.notEqual(third, first);
 });
 
-test('unique until finished, with a key from the data: refused while the job runs, accepted after', async () => {
+test('unique until finished, with a key from the data: refused while the job runs, accepted after', TEST, async () => {
   let finish!: () => void;
   const running = new Promise<void>((resolve) => (finish = resolve));
   let entered!: () => void;
@@ -91,16 +95,20 @@ test('unique until finished, with a key from the data: refused while the job run
     entered();
     await running;
   }, { Export: { unique: { until: 'finished', key: (data) => String((data as { user: number }).user) } } });
-  const id = await queues.enqueue(Export, { user: 5, at: 1 });
-  await inside;
-  assert.equal(await queues.enqueue(Export, { user: 5, at: 2 }), id, 'same user, other data: still the running job');
-  assert.equal(await redis.llen('resque:queue:q'), 0);
-  finish();
+  try {
+    const id = await queues.enqueue(Export, { user: 5, at: 1 });
+    await inside;
+    assert.equal(await queues.enqueue(Export, { user: 5, at: 2 }), id, 'same user, other data: still the running job');
+    assert.equal(await redis.llen('resque:queue:q'), 0);
+  } finally {
+    finish(); // never leave the job hanging, whatever failed
+  }
+  const id = await redis.get('resque:lock:Export:q:5').then((v) => v?.split(' ')[1]);
   await waitFor(async () => (await redis.exists('resque:lock:Export:q:5')) === 0, 'the lock to go when the job ends');
   assert.notEqual(await queues.enqueue(Export, { user: 5, at: 3 }), id);
 });
 
-test('unique interop with node-resque\'s QueueLock: each refuses the other\'s duplicate', async () => {
+test('unique interop with node-resque\'s QueueLock: each refuses the other\'s duplicate', TEST, async () => {
   const node = new NodeResque.Queue({ connection: { host: '127.0.0.1', port: server.port, namespace: 'resque' } }, { SyncUser: { plugins: [NodeResque.Plugins.QueueLock], perform: async () => undefined } });
   node.on('error', () => undefined);
   await node.connect();
@@ -116,7 +124,7 @@ test('unique interop with node-resque\'s QueueLock: each refuses the other\'s du
   }
 });
 
-test('run-time lock: two jobs with one key never run at once; the second waits through the delayed queue', async () => {
+test('run-time lock: two jobs with one key never run at once; the second waits through the delayed queue', TEST, async () => {
   let active = 0;
   let most = 0;
   const ran: number[] = [];

@@ -20,6 +20,9 @@ import { nextFire } from '../../lib/client/recurrence.js';
 import { RedisServer } from '../support/redis-server.js';
 import { bootResque } from '../support/resque-testing-module.js';
 
+/** No test may hang: each ends within this, whatever it awaits. */
+const TEST = { timeout: 30_000 };
+
 let server: RedisServer;
 let redis: Redis;
 const keys = new ResqueKeys('resque');
@@ -29,20 +32,20 @@ before(async () => {
   server = await RedisServer.start();
   redis = new Redis(server.url);
   schedules = new RecurringSchedules(new ResqueClient({ redis, keys }));
-});
+}, { timeout: 15_000 });
 afterEach(async () => {
   await redis.flushdb();
-});
+}, { timeout: 15_000 });
 after(async () => {
   redis.disconnect();
   await server.destroy();
-});
+}, { timeout: 15_000 });
 
 const firer = (now: () => number, onError?: (e: Error) => void) => new RecurringFirer({ redis, keys, now, onError });
 const queued = async (queue = 'reports') => (await redis.lrange(`resque:queue:${queue}`, 0, -1)).map((raw) => JSON.parse(raw) as { class: string; args: unknown[]; id: string });
 const nextOf = async (name: string) => Number(await redis.zscore('resque:recurring:next', name));
 
-test('set stores the definition and its first tick; the same definition again keeps the tick, a changed one resets it', async () => {
+test('set stores the definition and its first tick; the same definition again keeps the tick, a changed one resets it', TEST, async () => {
   assert.equal(await schedules.set('hourly', { queue: 'reports', className: 'Report', cron: '0 * * * *', data: { kind: 'hourly' } }), true);
   const [info] = await schedules.list();
   assert.equal(info.name, 'hourly');
@@ -60,7 +63,7 @@ test('set stores the definition and its first tick; the same definition again ke
   assert.equal(await schedules.remove('hourly'), false);
 });
 
-test('bad definitions are refused with InvalidScheduleError, nothing written', async () => {
+test('bad definitions are refused with InvalidScheduleError, nothing written', TEST, async () => {
   const base = { queue: 'reports', className: 'Report' };
   await assert.rejects(async () => schedules.set('x', { ...base, cron: 'not a cron' }), InvalidScheduleError);
   await assert.rejects(async () => schedules.set('x', { ...base, cron: '* * * * *', tz: 'Mars/Olympus' }), InvalidScheduleError);
@@ -71,7 +74,7 @@ test('bad definitions are refused with InvalidScheduleError, nothing written', a
   assert.deepEqual(await redis.keys('*'), []);
 });
 
-test('a due tick is enqueued once as a php-resque payload (new id each run); five firers racing enqueue it once', async () => {
+test('a due tick is enqueued once as a php-resque payload (new id each run); five firers racing enqueue it once', TEST, async () => {
   await schedules.set('every5', { queue: 'reports', className: 'Report', every: 5_000, data: { n: 1 }, track: true });
   const slot = await nextOf('every5');
   assert.equal(await firer(() => slot - 1).fireDue(), 0, 'not before its tick');
@@ -91,7 +94,7 @@ test('a due tick is enqueued once as a php-resque payload (new id each run); fiv
   assert.equal((await queued()).length, 2);
 });
 
-test('missed ticks (no host ran): the oldest is fired once, then it continues from now', async () => {
+test('missed ticks (no host ran): the oldest is fired once, then it continues from now', TEST, async () => {
   await schedules.set('minutely', { queue: 'reports', className: 'Report', cron: '* * * * *' });
   const slot = await nextOf('minutely');
   const muchLater = slot + 3 * 3_600_000 + 20_000; // three hours of missed ticks
@@ -118,7 +121,7 @@ async function simulate(name: string, startIso: string, days: number): Promise<s
   return fired;
 }
 
-test('daylight saving in Europe/Berlin: a daily 02:30 runs once on each day, spring forward and fall back alike', async () => {
+test('daylight saving in Europe/Berlin: a daily 02:30 runs once on each day, spring forward and fall back alike', TEST, async () => {
   await schedules.set('nightly', { queue: 'reports', className: 'Report', cron: '30 2 * * *', tz: 'Europe/Berlin' });
   const spring = await simulate('nightly', '2026-03-27T12:00:00Z', 4);
   // 02:30 does not exist on 29 March (clocks jump 02:00 -> 03:00): it runs once, at 03:00 CEST.
@@ -129,7 +132,7 @@ test('daylight saving in Europe/Berlin: a daily 02:30 runs once on each day, spr
   assert.equal((await queued()).length, 8);
 });
 
-test('a removed schedule enqueues nothing; a definition we did not write is unscheduled and reported', async () => {
+test('a removed schedule enqueues nothing; a definition we did not write is unscheduled and reported', TEST, async () => {
   await schedules.set('gone', { queue: 'reports', className: 'Report', every: 5_000 });
   const slot = await nextOf('gone');
   await schedules.remove('gone');
@@ -149,7 +152,7 @@ class ReportJob implements ResqueJob<{ scope: string }> {
   perform(): void {}
 }
 
-test('@Job({ schedule }) writes its schedules at boot, and a second boot changes nothing', async () => {
+test('@Job({ schedule }) writes its schedules at boot, and a second boot changes nothing', TEST, async () => {
   const first = await bootResque(server, [ReportJob], { prefix: 'boot' });
   try {
     const list = await first.app.get(QueueService).schedules.list();
@@ -168,7 +171,7 @@ test('@Job({ schedule }) writes its schedules at boot, and a second boot changes
   }
 });
 
-test('a bad cron in @Job fails when the class is declared', () => {
+test('a bad cron in @Job fails when the class is declared', TEST, () => {
   assert.throws(() => {
     @Job({ queue: 'reports', schedule: { cron: '61 * * * *' } })
     class Bad implements ResqueJob {

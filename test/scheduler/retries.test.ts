@@ -23,6 +23,9 @@ import { WorkerLoop } from '../../lib/worker/worker-loop.js';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
 
+/** No test may hang: each ends within this, whatever it awaits. */
+const TEST = { timeout: 30_000 };
+
 let server: RedisServer;
 let redis: Redis;
 const keys = new ResqueKeys('resque');
@@ -34,20 +37,21 @@ before(async () => {
   server = await RedisServer.start();
   redis = new Redis(server.url);
   client = new ResqueClient({ redis, keys });
-});
+}, { timeout: 15_000 });
 afterEach(async () => {
   for (const w of running.splice(0)) {
     w.loop.stop();
-    await w.done;
-    await w.ops.close();
+    // A job a failed test left hanging must not hang the file: give up waiting, close anyway.
+    await Promise.race([w.done, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await w.ops.close().catch(() => undefined);
     w.redis.disconnect();
   }
   await redis.flushdb();
-});
+}, { timeout: 15_000 });
 after(async () => {
   redis.disconnect();
   await server.destroy();
-});
+}, { timeout: 15_000 });
 
 /** A worker on queue q whose job `run` decides; `policies` per class. */
 function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string, RetryOptions>): void {
@@ -68,7 +72,7 @@ function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string,
 const promote = () => new DelayedScheduler({ redis, keys, name: 't:1', now: () => clock }).promote();
 const failedRecords = async () => (await redis.lrange('resque:failed', 0, -1)).map((raw) => JSON.parse(raw) as { exception: string; error: string; payload: { id: string } });
 
-test('a job that fails twice then succeeds: two retries through the delayed queue, one success, no failure record', async () => {
+test('a job that fails twice then succeeds: two retries through the delayed queue, one success, no failure record', TEST, async () => {
   const attempts: number[] = [];
   startWorker(
     (ctx) => {
@@ -105,7 +109,7 @@ test('a job that fails twice then succeeds: two retries through the delayed queu
   assert.equal(await redis.get('resque:stat:failed'), '2', 'each failed attempt counts as failed');
 });
 
-test('attempts are a hard limit: the last attempt writes the one failure record', async () => {
+test('attempts are a hard limit: the last attempt writes the one failure record', TEST, async () => {
   const attempts: number[] = [];
   startWorker(
     (ctx) => {
@@ -128,7 +132,7 @@ test('attempts are a hard limit: the last attempt writes the one failure record'
   assert.equal(await redis.zcard('resque:delayed_queue_schedule'), 0);
 });
 
-test('UnrecoverableError and errors retryIf refuses fail at once', async () => {
+test('UnrecoverableError and errors retryIf refuses fail at once', TEST, async () => {
   startWorker(
     (ctx) => {
       throw ctx.className === 'Fatal' ? new UnrecoverableError('no point') : new TypeError('bad input');
@@ -142,7 +146,7 @@ test('UnrecoverableError and errors retryIf refuses fail at once', async () => {
   assert.equal(await redis.zcard('resque:delayed_queue_schedule'), 0, 'nothing retried');
 });
 
-test('the count survives a promoter that rewrites the payload without its id (Ruby resque-scheduler)', async () => {
+test('the count survives a promoter that rewrites the payload without its id (Ruby resque-scheduler)', TEST, async () => {
   const attempts: number[] = [];
   startWorker(
     (ctx) => {
@@ -163,7 +167,7 @@ test('the count survives a promoter that rewrites the payload without its id (Ru
   assert.deepEqual(attempts, [1, 2, 3], 'never more than 3 runs');
 });
 
-test('backoff shapes: fixed, exponential, a list (its last repeats), a function; jitter only shortens; a cap', () => {
+test('backoff shapes: fixed, exponential, a list (its last repeats), a function; jitter only shortens; a cap', TEST, () => {
   const e = new Error('x');
   assert.deepEqual([1, 2, 3].map((n) => retryDelay({ attempts: 9, backoff: 'fixed', delay: 500 }, n, e)), [500, 500, 500]);
   assert.deepEqual([1, 2, 3].map((n) => retryDelay({ attempts: 9, delay: 500 }, n, e)), [500, 1000, 2000]);
