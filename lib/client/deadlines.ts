@@ -18,10 +18,17 @@ export class Deadlines {
 
   /** Calls `expire` once `deadline` (epoch ms) passes, unless `remove` came first. */
   add(deadline: number, expire: () => void): DeadlineEntry {
-    const entry: DeadlineEntry = { deadline, expire, prev: this.last, next: undefined };
-    if (this.last) this.last.next = entry;
+    // Kept in deadline order. Almost always the newest deadline is the latest (same timeout for
+    // every call), so this walks nothing; a call that first waited for the connection has an
+    // earlier one and goes back a few places.
+    let prev = this.last;
+    while (prev !== undefined && prev.deadline > deadline) prev = prev.prev;
+    const next = prev === undefined ? this.first : prev.next;
+    const entry: DeadlineEntry = { deadline, expire, prev, next };
+    if (prev) prev.next = entry;
     else this.first = entry;
-    this.last = entry;
+    if (next) next.prev = entry;
+    else this.last = entry;
     this.timer ??= setInterval(() => this.sweep(), 25).unref();
     return entry;
   }
@@ -55,7 +62,7 @@ export class Deadlines {
 
   private sweep(): void {
     const now = Date.now();
-    // Same timeout for all: the first entry not yet due ends the walk.
+    // In deadline order: the first entry not yet due ends the walk.
     while (this.first && this.first.deadline <= now) {
       const entry = this.first;
       const expire = entry.expire!;
