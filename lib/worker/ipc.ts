@@ -81,7 +81,9 @@ export type HostMessage =
   | { readonly type: 'go' }
   | { readonly type: 'pause' }
   | { readonly type: 'resume' }
-  | { readonly type: 'drain' };
+  | { readonly type: 'drain' }
+  /** A recovery had unregistered this live worker (its host was cut off): write `worker:<id>` again. */
+  | { readonly type: 'registered-again' };
 
 /** The environment variable that tells a forked entry file to run as a child. */
 export const CHILD_ENV = 'RESQUE_WORKER_CHILD';

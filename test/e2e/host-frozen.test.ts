@@ -36,7 +36,8 @@ describe('worker host: a frozen path to Redis', () => {
   test('failed as presumed dead, then completed: the failure is withdrawn, counted once, COMPLETE; the workers register again', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     const { judge, frozen, proxy } = await frozenAndJudge(t, 2);
-    const ids = [await t.pushPhp('SlowJob', { ms: 3000, tag: 'a' }), await t.pushPhp('SlowJob', { ms: 3000, tag: 'b' })];
+    // 8 s jobs: still running when the path thaws (the judge recovers them 2-3 s into the freeze).
+    const ids = [await t.pushPhp('SlowJob', { ms: 8000, tag: 'a' }), await t.pushPhp('SlowJob', { ms: 8000, tag: 'b' })];
     await t.waitForStarted(2);
     const [child] = await frozen.waitForChildren(1);
     const worker = `${hostname()}:${child}:e2e`;
@@ -46,8 +47,13 @@ describe('worker host: a frozen path to Redis', () => {
     assert.match(failed[0].error, /stopped sending heartbeats/);
     assert.equal(await t.stat('failed'), 2);
     assert.ok(!(await t.workers()).includes(worker), 'the judge unregistered the presumed-dead worker');
+    assert.equal(await env.redis.exists(t.keys.worker(worker)), 0, 'its worker:<id> went with the recovery');
     proxy.thaw();
 
+    // Registered again while its jobs still run: in `workers`, with `:started` and its "working on" record.
+    const record = await waitFor(() => env.redis.get(t.keys.worker(worker)).then((raw) => raw ?? undefined), `worker:${worker} written again\n${frozen.output()}`, 5_000);
+    assert.ok(ids.includes((JSON.parse(record) as { payload: { id: string } }).payload.id), record);
+    assert.ok((await t.workers()).includes(worker));
     await t.waitForDone(2, 20_000);
     await waitFor(async () => (await t.failed()).length === 0, `the false failures withdrawn\n${frozen.output()}\n${judge.output()}`, 10_000);
     assert.equal(await t.stat('failed'), 0);

@@ -52,8 +52,10 @@ describe('heartbeat.lua as a judge', () => {
     assert.ok(started);
 
     await redis.multi().srem(keys.workers, 'me:1:q').del(keys.workerStarted('me:1:q')).exec(); // what recover.lua does
-    await judgeHeartbeats(redis, keys, ['me:1:q'], DEAD_AFTER_MS, 0);
-    assert.deepEqual(await redis.smembers(keys.workers), ['me:1:q']);
+    const again = await judgeHeartbeats(redis, keys, ['me:1:q', 'me:2:q'], DEAD_AFTER_MS, 0);
+    assert.deepEqual(again.registeredAgain, ['me:1:q', 'me:2:q'], 'the caller learns which (its child writes worker:<id> again)');
+    assert.deepEqual((await judgeHeartbeats(redis, keys, ['me:1:q'], DEAD_AFTER_MS, 0)).registeredAgain, []);
+    assert.deepEqual((await redis.smembers(keys.workers)).sort(), ['me:1:q', 'me:2:q']);
     assert.ok(await redis.get(keys.workerStarted('me:1:q')));
 
     await redis.set(keys.workerStarted('me:1:q'), 'kept');

@@ -20,19 +20,25 @@
   ARGV[3]     the caller's connected-since, ms of Redis time (0: judge on heartbeats alone)
   ARGV[4..]   worker ids that are alive now
 
-  Returns {now in ms, then the ids whose last heartbeat is stale (at most 100 per call)}.
+  Returns {now in ms, R, the R ids registered again, then the ids whose last heartbeat is stale
+  (at most 100 per call)}.
 ]]
 local heartbeats, alive, workers = KEYS[1], KEYS[2], KEYS[3]
 local iso, staleMs, since = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local again = {}
 for i = 4, #ARGV do
   local id = ARGV[i]
   redis.call('HSET', heartbeats, id, iso)
   redis.call('ZADD', alive, now, id)
-  if redis.call('SADD', workers, id) == 1 then redis.call('SET', KEYS[i], iso, 'NX') end
+  if redis.call('SADD', workers, id) == 1 then
+    redis.call('SET', KEYS[i], iso, 'NX')
+    again[#again + 1] = id
+  end
 end
-local reply = { now }
+local reply = { now, #again }
+for _, id in ipairs(again) do reply[#reply + 1] = id end
 if since > now - staleMs then return reply end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', alive, '-inf', now - staleMs, 'LIMIT', 0, 100)) do
   reply[#reply + 1] = id

@@ -9,6 +9,8 @@ export interface HeartbeatReply {
   readonly now: number;
   /** Workers whose heartbeat is older than `staleMs`, judged from `sinceMs` on. */
   readonly stale: string[];
+  /** Of `workerIds`, those that were no longer registered (a recovery took them for dead) and are again. */
+  readonly registeredAgain: string[];
 }
 
 /**
@@ -27,8 +29,9 @@ export async function judgeHeartbeats(
     heartbeatScript,
     [keys.heartbeats, keys.alive, keys.workers, ...workerIds.map((id) => keys.workerStarted(id))],
     [isoTime(new Date()), staleMs, sinceMs, ...workerIds],
-  )) as [number, ...string[]];
-  return { now: Number(reply[0]), stale: reply.slice(1) as string[] };
+  )) as [number, number, ...string[]];
+  const again = Number(reply[1]);
+  return { now: Number(reply[0]), registeredAgain: reply.slice(2, 2 + again) as string[], stale: reply.slice(2 + again) as string[] };
 }
 
 /** Marks `workerIds` alive (Redis clock) and returns ids whose heartbeat is older than `staleMs`. */

@@ -10,7 +10,8 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
-import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
+import type { FinishedJob, ReservedJob } from '../../protocol/scripts/exchange-jobs.js';
+import { isoTime } from '../../protocol/time.js';
 import { workerId, workerName } from '../../protocol/worker-id.js';
 import { heartbeat } from '../../protocol/scripts/heartbeat.js';
 import { quietly, workerConnection } from '../../redis/connection.js';
@@ -51,6 +52,8 @@ export interface ChildWorker {
   run(onLoopEnd?: () => void): Promise<void>;
   /** Its host is gone: heartbeat this worker ourselves until run() has unregistered it. */
   heartbeatAlone(): void;
+  /** Writes `worker:<id>` (resque-web's "working on") for a running job, unless one is there: after a recovery removed it. */
+  restoreWorkingOn(): Promise<void>;
   /** True while Redis is unreachable and the worker holds nothing: no job running, none awaiting its acknowledgement. */
   idleWithoutRedis(): boolean;
 }
@@ -124,13 +127,18 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       return () => options.onTimedJobEnd?.(job.token);
     },
   });
+  /** Running jobs and when they started, for a `worker:<id>` record written again. */
+  const running = new Map<string, { job: ReservedJob; startedAt: Date }>();
   // Between jobs only: a job that finished, and the loop not yet asking for the next one.
-  const performThenCheck: typeof perform = (job) =>
-    perform(job).then((finished) => {
+  const performThenCheck: typeof perform = (job) => {
+    running.set(job.token, { job, startedAt: new Date() });
+    return perform(job).then((finished) => {
+      running.delete(job.token);
       unacknowledged++;
       checkMemory();
       return finished;
     });
+  };
   await ops.register();
   const loop = new WorkerLoop(ops, performThenCheck, {
     concurrency: settings.concurrency,
@@ -164,6 +172,11 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       await ops.close();
       await quietly(redis);
     },
+    async restoreWorkingOn() {
+      const [first] = running.values();
+      if (!first) return;
+      await redis.set(keys.worker(id), workingOnRecord(first.job, first.startedAt, workerName()), 'NX');
+    },
     idleWithoutRedis() {
       return redis.status !== 'ready' && loop.running === 0 && unacknowledged === 0;
     },
@@ -186,6 +199,18 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   };
 }
 
+
+/** `worker:<id>` as exchange.lua writes it: the payload byte for byte when it is JSON, else as a JSON string. */
+function workingOnRecord(job: ReservedJob, startedAt: Date, name: string): string {
+  let payload = job.raw;
+  try {
+    if (/[\u0000-\u001f]/.test(job.raw)) throw new Error('control characters');
+    JSON.parse(job.raw);
+  } catch {
+    payload = JSON.stringify(job.raw);
+  }
+  return `{"queue":${JSON.stringify(job.queue)},"run_at":${JSON.stringify(isoTime(startedAt))},"payload":${payload},"worker":${JSON.stringify(name)}}`;
+}
 
 function logFinished(jobs: readonly FinishedJob[], next?: (jobs: readonly FinishedJob[]) => void): void {
   const failed = jobs.filter((job) => job.outcome === 'fail').length;

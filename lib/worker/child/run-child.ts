@@ -67,6 +67,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       case 'resume':
         loop?.resume();
         break;
+      case 'registered-again':
+        void worker?.restoreWorkingOn().catch(() => undefined);
+        break;
       case 'drain':
         drainRequested = true;
         go?.();

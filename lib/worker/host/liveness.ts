@@ -26,6 +26,8 @@ export interface LivenessOptions {
   readonly policies: Readonly<Record<string, JobPolicy>>;
   /** The worker ids of this host's live children, now. */
   readonly ownWorkers: () => readonly string[];
+  /** One of ours was unregistered by a recovery (we were cut off) and is registered again. */
+  readonly onRegisteredAgain?: (id: string) => void;
   readonly log: (message: string) => void;
 }
 
@@ -53,6 +55,7 @@ export class HostLiveness {
     try {
       const ours = this.options.ownWorkers();
       const reply = await judgeHeartbeats(redis, keys, ours, this.deadAfterMs, this.connectedSince ?? Number.MAX_SAFE_INTEGER);
+      for (const id of reply.registeredAgain) this.options.onRegisteredAgain?.(id);
       const previous = this.lastBeat;
       this.lastBeat = reply.now;
       if (previous === undefined || reply.now - previous > this.gapMs) {

@@ -126,6 +126,11 @@ export class WorkerHost {
       settings: this.settings,
       policies: this.policies,
       ownWorkers: () => [...this.children].map((c) => c.workerId).filter((id): id is string => id !== undefined),
+      // Its `worker:<id>` ("working on", for resque-web) went with the recovery: the child writes it again.
+      onRegisteredAgain: (id) => {
+        this.log(`worker ${id} registered again (a recovery had taken it for dead while this host was cut off)`);
+        for (const child of this.children) if (child.workerId === id) child.send({ type: 'registered-again' });
+      },
       log: (message) => this.log(message),
     });
     this.liveness = liveness;
