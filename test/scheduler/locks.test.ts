@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { TestingModule } from '@nestjs/testing';
 import NodeResque from 'node-resque';
-import { DelayedScheduler, Job, JobLifecycle, QueueService, ResqueKeys, type JobClassPolicy, type JobContext, type ResqueJob } from '../../lib/index.js';
-import { createPerformer } from '../../lib/worker/job-performer.js';
-import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
-import { WorkerLoop } from '../../lib/worker/worker-loop.js';
+import { DelayedScheduler, Job, QueueService, ResqueKeys, type JobClassPolicy, type JobContext, type ResqueJob } from '../../lib/index.js';
+import { useLoopWorkers } from '../support/loop-workers.js';
 import { RedisServer } from '../support/redis-server.js';
 import { bootResque } from '../support/resque-testing-module.js';
 import { waitFor } from '../support/wait.js';
@@ -34,7 +32,7 @@ let redis: Redis;
 let app: TestingModule;
 let queues: QueueService;
 const keys = new ResqueKeys('resque');
-const workers: Array<{ loop: WorkerLoop; done: Promise<void>; ops: RedisWorkerOperations; redis: Redis }> = [];
+const workers = useLoopWorkers(() => server, keys);
 
 before(async () => {
   server = await RedisServer.start();
@@ -43,13 +41,6 @@ before(async () => {
   queues = app.get(QueueService);
 }, { timeout: 15_000 });
 afterEach(async () => {
-  for (const w of workers.splice(0)) {
-    w.loop.stop();
-    // A job a failed test left hanging must not hang the file: give up waiting, close anyway.
-    await Promise.race([w.done, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    await w.ops.close().catch(() => undefined);
-    w.redis.disconnect();
-  }
   await redis.flushdb();
 }, { timeout: 15_000 });
 after(async () => {
@@ -59,12 +50,7 @@ after(async () => {
 }, { timeout: 15_000 });
 
 function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string, JobClassPolicy>, concurrency = 1): void {
-  const wredis = new Redis(server.url, { maxRetriesPerRequest: null });
-  const id = `test:${Math.floor(Math.random() * 1e6)}:q`;
-  const ops = new RedisWorkerOperations({ redis: wredis, keys, target: { workerId: id, workerName: id, queues: ['q'] }, blocking: false, maxCrashRequeues: 3 });
-  const perform = createPerformer({ keys, workerId: id, run: async (ctx) => run(ctx), lifecycle: new JobLifecycle(wredis, keys, id, (name) => policies[name]) });
-  const loop = new WorkerLoop(ops, perform, { concurrency, maxJobs: 0, interval: 0.02 });
-  workers.push({ loop, done: ops.register().then(() => loop.run()), ops, redis: wredis });
+  workers.start(run, { policies, concurrency });
 }
 
 test('unique: a duplicate enqueue returns the waiting job\'s id and writes nothing; once it started, a new one is queued', TEST, async () => {

@@ -7,19 +7,17 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import {
   DelayedScheduler,
-  JobLifecycle,
   JobStatus,
   ResqueClient,
   ResqueKeys,
   UnrecoverableError,
   listRetrying,
   retryDelay,
+  type JobClassPolicy,
   type JobContext,
   type RetryOptions,
 } from '../../lib/index.js';
-import { createPerformer } from '../../lib/worker/job-performer.js';
-import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
-import { WorkerLoop } from '../../lib/worker/worker-loop.js';
+import { useLoopWorkers } from '../support/loop-workers.js';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
 
@@ -31,21 +29,14 @@ let redis: Redis;
 const keys = new ResqueKeys('resque');
 let client: ResqueClient;
 let clock = 1_900_000_000_000;
-const running: Array<{ loop: WorkerLoop; done: Promise<void>; ops: RedisWorkerOperations; redis: Redis }> = [];
 
 before(async () => {
   server = await RedisServer.start();
   redis = new Redis(server.url);
   client = new ResqueClient({ redis, keys });
 }, { timeout: 15_000 });
+const workers = useLoopWorkers(() => server, keys);
 afterEach(async () => {
-  for (const w of running.splice(0)) {
-    w.loop.stop();
-    // A job a failed test left hanging must not hang the file: give up waiting, close anyway.
-    await Promise.race([w.done, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    await w.ops.close().catch(() => undefined);
-    w.redis.disconnect();
-  }
   await redis.flushdb();
 }, { timeout: 15_000 });
 after(async () => {
@@ -53,20 +44,11 @@ after(async () => {
   await server.destroy();
 }, { timeout: 15_000 });
 
-/** A worker on queue q whose job `run` decides; `policies` per class. */
+/** A worker on queue q whose job `run` decides, with retries per class and the test's clock. */
 function startWorker(run: (ctx: JobContext) => unknown, policies: Record<string, RetryOptions>): void {
-  const wredis = new Redis(server.url, { maxRetriesPerRequest: null });
-  const id = `test:${Math.floor(Math.random() * 1e6)}:q`;
-  const ops = new RedisWorkerOperations({ redis: wredis, keys, target: { workerId: id, workerName: id, queues: ['q'] }, blocking: false, maxCrashRequeues: 3 });
-  const perform = createPerformer({
-    keys,
-    workerId: id,
-    run: async (ctx) => run(ctx),
-    lifecycle: new JobLifecycle(wredis, keys, id, (name) => (policies[name] ? { retry: policies[name] } : undefined), () => clock),
-  });
-  const loop = new WorkerLoop(ops, perform, { concurrency: 1, maxJobs: 0, interval: 0.02 });
-  const done = ops.register().then(() => loop.run());
-  running.push({ loop, done, ops, redis: wredis });
+  const retries: Record<string, JobClassPolicy> = {};
+  for (const [name, retry] of Object.entries(policies)) retries[name] = { retry };
+  workers.start(run, { policies: retries, clock: () => clock });
 }
 
 const promote = () => new DelayedScheduler({ redis, keys, name: 't:1', now: () => clock }).promote();
