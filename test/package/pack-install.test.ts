@@ -1,6 +1,6 @@
 /**
  * The package as a user gets it: a fresh copy of the repository (tracked files only, no dist/) is
- * packed with `npm pack` (its prepack script builds), the tarball is installed into an application
+ * packed with `npm pack` (its prepare script builds, as for npm ci and npm install git+...), the tarball is installed into an application
  * made by `nest new` (ESM, its own package.json, node_modules from npm through the local cache),
  * which is built with `nest build`; then its HTTP app enqueues through @InjectQueue and its
  * `node dist/worker.js` host runs the job in a child with the application's providers injected.
