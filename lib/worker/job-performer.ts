@@ -35,6 +35,7 @@ export function createPerformer(options: PerformerOptions): Perform {
   const failed = (job: ReservedJob, exception: string, error: string, backtrace: string[], statusKey?: string, literal?: string): FinishedJob => ({
     token: job.token,
     statusKey,
+    watchStatus: job.statusPending,
     outcome: 'fail',
     record: failureRecordParts({ exception, error, backtrace, worker: workerId, queue: job.queue }),
     literalPayload: literal,
@@ -79,7 +80,7 @@ export function createPerformer(options: PerformerOptions): Perform {
         attempt: lifecycle?.attempt ?? 1,
       });
       await lifecycle?.succeeded().catch(() => undefined);
-      return { token: job.token, statusKey, outcome: 'ok' };
+      return { token: job.token, statusKey, watchStatus: job.statusPending, outcome: 'ok' };
     } catch (error) {
       // Put back for another attempt (retry.lua): then there is nothing left to acknowledge.
       if (lifecycle && (await lifecycle.failed(error).catch(() => false))) return { token: job.token, outcome: 'delayed' };

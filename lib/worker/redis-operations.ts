@@ -17,6 +17,7 @@ import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
 import { quietly, workerConnection } from '../redis/connection.js';
+import { PendingStatuses } from './pending-statuses.js';
 import { QueueSelection } from './queue-selection.js';
 import type { Exchanged, WorkerOperations } from './worker-loop.js';
 
@@ -40,11 +41,16 @@ export class RedisWorkerOperations implements WorkerOperations {
   private readonly keys: ResqueKeys;
   private readonly jobs: JobExchange;
   private readonly selection: QueueSelection;
+  private readonly pending: PendingStatuses;
 
   constructor(private readonly options: RedisOperationsOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
     this.jobs = new JobExchange(this.redis, this.keys, options.target);
+    this.pending = new PendingStatuses(async (due) => {
+      // Its own exchange: no job acknowledged or reserved, only the rechecks (tokens unused).
+      return (await this.jobs.exchangeWithNotices([], 0, 0, NO_QUEUES, false, due)).applied;
+    });
     this.selection = new QueueSelection({
       queues: options.target.queues,
       readAll: () => this.redis.smembers(this.keys.queues),
@@ -84,10 +90,15 @@ export class RedisWorkerOperations implements WorkerOperations {
   async exchange(done: readonly FinishedJob[], max: number): Promise<Exchanged> {
     const first = this.nextToken;
     this.nextToken += max;
-    if (max === 0) return { jobs: await this.jobs.exchange(done, 0, first, NO_QUEUES), dry: false };
+    if (max === 0) {
+      const reply = await this.jobs.exchangeWithNotices(done, 0, first, NO_QUEUES);
+      this.pending.add(reply.unset);
+      return { jobs: reply.jobs, dry: false };
+    }
     const queues = await this.selection.next();
-    const jobs = await this.jobs.exchange(done, max, first, queues, this.selection.watchingWake);
-    return { jobs, dry: this.selection.settle(queues, this.jobs.leadingEmpty, jobs, max, this.jobs.wakeId) };
+    const reply = await this.jobs.exchangeWithNotices(done, max, first, queues, this.selection.watchingWake);
+    this.pending.add(reply.unset);
+    return { jobs: reply.jobs, dry: this.selection.settle(queues, reply.leadingEmpty, reply.jobs, max, this.jobs.wakeId) };
   }
 
   takeReconnected(): boolean {
@@ -168,6 +179,7 @@ export class RedisWorkerOperations implements WorkerOperations {
   }
 
   async close(): Promise<void> {
+    this.pending.close();
     const watcher = this.watcher;
     this.watcher = undefined;
     // Not QUIT: it would queue behind a blocked XREAD.

@@ -521,4 +521,28 @@ describe('worker loop on real Redis', () => {
     assert.equal(await redis.llen(keys.queue('bad name')), 1, 'left where it was');
     await worker.close();
   });
+
+  for (const outcome of ['completes', 'fails'] as const) {
+    test(`php-resque's enqueue (RPUSH, then the status key): a job that ${outcome} before the key exists still ends ${outcome === 'completes' ? 4 : 3}`, { timeout: 15_000 }, async () => {
+      const keys = new ResqueKeys(uniquePrefix());
+      const id = `php${outcome}`;
+      await redis.rpush(keys.queue('q'), `{"class":"J","args":[{}],"id":"${id}","queue_time":${Date.now() / 1000}}`);
+      const worker = makeWorker({
+        keys,
+        queues: ['q'],
+        maxJobs: 1,
+        run: () => {
+          if (outcome === 'fails') throw new Error('boom');
+        },
+      });
+      await worker.loop.run(); // finished and acknowledged: the status key did not exist yet
+      // ...and now php-resque's Resque_Job_Status::create runs: an unconditional SET of status 1.
+      const now = Math.floor(Date.now() / 1000);
+      await redis.set(keys.jobStatus(id), `{"status":1,"updated":${now},"started":${now}}`);
+      const expected = outcome === 'completes' ? 4 : 3;
+      await waitFor(async () => JSON.parse((await redis.get(keys.jobStatus(id)))!).status === expected, `status ${expected}`, 8_000);
+      assert.ok((await redis.ttl(keys.jobStatus(id))) > 86000, 'the finished expiry');
+      await worker.close();
+    });
+  }
 });

@@ -19,14 +19,43 @@ export interface ReservedJob {
   readonly raw: string;
   /** The php-resque status key the exchange marked RUNNING, if the job has one. */
   readonly statusKey?: string;
+  /**
+   * The job has an id but no status key existed when it was reserved from the tail of its queue:
+   * php-resque's enqueue creates the key right after its RPUSH, so it may still appear.
+   */
+  readonly statusPending?: boolean;
+}
+
+export interface ExchangeResult {
+  readonly jobs: ReservedJob[];
+  /** How many of the queues passed gave nothing before one gave a job. */
+  leadingEmpty: number;
+  /** Final statuses whose key did not exist (yet). */
+  readonly unset: PendingStatus[];
+  /** Status keys of the rechecks that were written. */
+  readonly applied: string[];
+}
+
+/** A final status whose key did not exist yet: re-applied (as SET XX) if the key appears soon. */
+export interface PendingStatus {
+  readonly key: string;
+  readonly code: number;
 }
 
 export type FinishedJob =
-  | { readonly token: string; readonly statusKey?: string; readonly outcome: 'ok' }
+  | { readonly token: string; readonly statusKey?: string; readonly watchStatus?: boolean; readonly outcome: 'ok' }
   /** Put back in the delayed queue (a retry, or a held run-time lock) by a script that took it out of flight: nothing to send. */
   | { readonly token: string; readonly outcome: 'delayed' }
   /** With `literalPayload` (a JSON string) the record embeds it instead of the raw bytes. */
-  | { readonly token: string; readonly statusKey?: string; readonly outcome: 'fail'; readonly record: FailureRecordParts; readonly literalPayload?: string };
+  | {
+      readonly token: string;
+      readonly statusKey?: string;
+      /** From ReservedJob.statusPending: if the key is still missing, the exchange reports it (`unset`). */
+      readonly watchStatus?: boolean;
+      readonly outcome: 'fail';
+      readonly record: FailureRecordParts;
+      readonly literalPayload?: string;
+    };
 
 export interface ExchangeTarget {
   readonly workerId: string;
@@ -92,16 +121,21 @@ export class JobExchange {
   /** KEYS for the last queue list passed (the same list comes back call after call). */
   private keysFor: { queues: readonly string[]; keys: string[] } = { queues: [], keys: [] };
   /** How many of the queues passed to the last exchange gave nothing before one gave a job. */
-  leadingEmpty = 0;
 
   /** Acknowledges `done`, then reserves up to `max` jobs with tokens from `firstToken`. */
-  async exchange(
+  async exchange(done: readonly FinishedJob[], max: number, firstToken: number, queues: readonly string[] = this.defaultQueues): Promise<ReservedJob[]> {
+    return (await this.exchangeWithNotices(done, max, firstToken, queues)).jobs;
+  }
+
+  /** exchange(), with what the script noticed besides the jobs (its header lists the notices). */
+  async exchangeWithNotices(
     done: readonly FinishedJob[],
     max: number,
     firstToken: number,
     queues: readonly string[] = this.defaultQueues,
     watchWake = false,
-  ): Promise<ReservedJob[]> {
+    rechecks: readonly PendingStatus[] = [],
+  ): Promise<ExchangeResult> {
     this.tick();
     if (this.keysFor.queues !== queues) {
       this.keysFor = { queues, keys: [...this.head, ...queues.map((q) => this.resqueKeys.queue(q)), ...this.tail] };
@@ -110,29 +144,35 @@ export class JobExchange {
     args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues);
     for (const job of done) {
       if (job.outcome === 'delayed') continue;
+      const statusKey = job.statusKey === undefined ? '' : job.watchStatus ? `?${job.statusKey}` : job.statusKey;
       if (job.outcome === 'ok') {
-        args.push(job.token, job.statusKey ?? '', 'ok', '', '');
+        args.push(job.token, statusKey, 'ok', '', '');
       } else if (job.literalPayload === undefined) {
-        args.push(job.token, job.statusKey ?? '', 'fail', job.record.head, job.record.tail);
+        args.push(job.token, statusKey, 'fail', job.record.head, job.record.tail);
       } else {
-        args.push(job.token, job.statusKey ?? '', 'fail-literal', job.record.head + job.literalPayload, job.record.tail);
+        args.push(job.token, statusKey, 'fail-literal', job.record.head + job.literalPayload, job.record.tail);
       }
     }
+    for (const pending of rechecks) args.push('', pending.key, 'recheck', pending.code, '');
     args.push(this.failedMax);
     const flat = (await runScript(this.redis, exchangeScript, this.keysFor.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
-    this.leadingEmpty = 0;
+    const result: ExchangeResult = { jobs, leadingEmpty: 0, unset: [], applied: [] };
     for (let i = 0; i < flat.length; i += 4) {
+      const status = flat[i + 3];
       if (flat[i] === '') {
-        // A notice, not a job: a late acknowledgement's job taken meanwhile (exchange.lua 1b), or dry queues.
-        if (flat[i + 1] === 'wake') this.wakeId = flat[i + 2];
-        else if (flat[i + 1] === 'empty') this.leadingEmpty = Number(flat[i + 2]);
-        else this.onTakenMeanwhile?.(flat[i + 2]);
-      }
-      else if (flat[i + 3] === '') jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
-      else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: flat[i + 3] });
+        // A notice, not a job (exchange.lua's header lists them).
+        const kind = flat[i + 1];
+        if (kind === 'wake') this.wakeId = flat[i + 2];
+        else if (kind === 'empty') result.leadingEmpty = Number(flat[i + 2]);
+        else if (kind === 'unset') result.unset.push({ key: flat[i + 2], code: Number(status) });
+        else if (kind === 'applied') result.applied.push(flat[i + 2]);
+        else if (kind === 'taken') this.onTakenMeanwhile?.(flat[i + 2]);
+      } else if (status === '') jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
+      else if (status.startsWith('?')) jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: status.slice(1), statusPending: true });
+      else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: status });
     }
-    return jobs;
+    return result;
   }
 
   /** run_at changes once a second; formatting it per job would be wasted work. */

@@ -39,15 +39,22 @@
   ARGV[12..11+Q]  queue names, one per KEYS[10..]
   then five values per finished job:
               token
-              status key, or '' when the job is not tracked
+              status key, or '' when the job is not tracked; '?' before it: the reservation found
+                no key (see below), so report it 'unset' if it is still missing
               outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail)
               record head, record tail ('' for 'ok')
+              or, for a final status to re-apply once its key exists: '', status key, 'recheck',
+              code (3 or 4), ''  (reported 'applied' once written)
   ARGV[#ARGV] last: FAILED_MAX, most failure records `failed` keeps (oldest trimmed); 0 keeps all
 
   Returns a flat array: token, queue name, raw payload, status key, for each job reserved (empty if
-  none); the status key is the one marked RUNNING, '' when the job has none (so a worker that
+  none); the status key is the one marked RUNNING, '' when the job has none ('?' .. key when the job
+  has an id but no key yet and was the last of its queue: php-resque's enqueue may create it next) (so a worker that
   rejects the payload writes its FAILED status to the very key marked RUNNING). Then, for each late
   acknowledgement of a job another worker had already taken (1b), the four values '', 'taken', token, ''.
+  Then, for each finished job whose status key is still missing: '', 'unset', status key, code
+  (php-resque's enqueue may create it right after; the worker re-applies the code with 'recheck'
+  for a few seconds), and for each recheck written: '', 'applied', status key, ''.
   Then, when the first N queues passed gave nothing: '', 'empty', N, ''. Last, when fewer jobs than
   asked for were reserved (or ARGV[4] is '1'): '', 'wake', <last id of the wake-up stream or 0-0>, ''.
   Any entry added after that id names work that arrived after this reservation looked.
@@ -145,22 +152,29 @@ end
 -- 1. acknowledge
 local done, failures = 0, 0
 local failedMax = tonumber(ARGV[#ARGV])
+local unset = {}
 for i = 12 + queueCount, #ARGV - 1, 5 do
   local token, statusKey, outcome, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-  local entry = redis.call('HGET', inflight, token)
-  if entry then
+  local watch = string.byte(statusKey, 1) == 63 -- '?'
+  if watch then statusKey = string.sub(statusKey, 2) end
+  local entry = token ~= '' and redis.call('HGET', inflight, token)
+  if token == '' then
+    -- A final status to re-apply once its key exists (see the reservation's '?'), as SET XX would.
+    if setStatus(statusKey, tonumber(head), true) then unset[#unset + 1] = {'applied', statusKey} end
+  elseif entry then
     redis.call('HDEL', inflight, token)
     done = done + 1
-    if outcome == 'ok' then
-      if statusKey ~= '' then setStatus(statusKey, 4, true) end
-    else
+    local code = outcome == 'ok' and 4 or 3
+    if outcome ~= 'ok' then
       failures = failures + 1
       if outcome == 'fail' then
         redis.call('RPUSH', failedList, head .. entryPayload(entry) .. tail)
       else
         redis.call('RPUSH', failedList, head .. tail)
       end
-      if statusKey ~= '' then setStatus(statusKey, 3, true) end
+    end
+    if statusKey ~= '' and not setStatus(statusKey, code, true) and watch then
+      unset[#unset + 1] = {'unset', statusKey, code}
     end
   else
     local lateDone, lateFailed = acknowledgeLate(token, statusKey, outcome, head, tail)
@@ -194,7 +208,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
     local jobs = redis.call('LPOP', key, wanted)
     if not jobs and #taken == 0 then leadingEmpty = i end
     if jobs then
-      for _, raw in ipairs(jobs) do
+      for n, raw in ipairs(jobs) do
         if #taken == 0 then
           -- The payload goes in byte for byte; one that is not JSON goes in as a JSON string,
           -- so resque-web can still read the record (the worker will fail that job with a reason).
@@ -212,7 +226,16 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
           local prefix = string.match(raw, '"prefix":"([^"\\]*)"[^{}%[%]]*}%s*$') or ''
           if prefix ~= '' then prefix = prefix .. '_' end
           statusKey = statusHead .. prefix .. id .. statusTail
-          if not setStatus(statusKey, 2, false) then statusKey = '' end
+          if not setStatus(statusKey, 2, false) then
+            -- No status key yet. php-resque's enqueue RPUSHes first and creates the key right after:
+            -- a job taken from the tail of its queue may be in that gap ('?': watch for the key).
+            -- A job with others queued behind it was pushed before them, so its key exists if any.
+            if n == #jobs and (#jobs < wanted or redis.call('LLEN', key) == 0) then
+              statusKey = '?' .. statusKey
+            else
+              statusKey = ''
+            end
+          end
         end
         local token = tostring(nextToken)
         local entry = '\n' .. #names[i] .. '\n' .. names[i] .. raw
@@ -239,6 +262,12 @@ for _, token in ipairs(notices) do
   taken[#taken + 1] = 'taken'
   taken[#taken + 1] = token
   taken[#taken + 1] = ''
+end
+for _, notice in ipairs(unset) do
+  taken[#taken + 1] = ''
+  taken[#taken + 1] = notice[1]
+  taken[#taken + 1] = notice[2]
+  taken[#taken + 1] = tostring(notice[3] or '')
 end
 if leadingEmpty > 0 then
   taken[#taken + 1] = ''
