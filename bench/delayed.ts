@@ -102,7 +102,7 @@ function ours(): Lib {
     },
     async startWorkers() {
       // Default settings but for concurrency (the same as BullMQ's here).
-      worker = await createInProcessWorker(app, { settings: { queues: ['bench'], concurrency: CONCURRENCY, blocking: true } });
+      worker = await createInProcessWorker(app, { settings: { queues: ['bench'], concurrency: CONCURRENCY } }); // default settings: blocking on the wake-up stream
       running = worker.run();
       scheduler = new DelayedScheduler({ redis: queues.client.redis, keys: new ResqueKeys('resque'), name: `bench:${process.pid}` });
       scheduler.start();

@@ -95,7 +95,7 @@ export class JobRetries {
           keys.queue(job.queue),
           ...statusKey,
         ],
-        [job.token, digest, policy.attempts, item, payload.id ?? '', due, infoHead, Math.floor(this.clock() / 1000), delay === 0 ? '1' : '0'],
+        [job.token, digest, policy.attempts, item, payload.id ?? '', due, infoHead, Math.floor(this.clock() / 1000), delay === 0 ? '1' : '0', keys.wake],
       ),
     );
     // -1: recovered meanwhile (nothing to acknowledge either way); 0: the last attempt failed.

@@ -21,6 +21,7 @@
   ARGV[8]     now, epoch seconds (status "updated")
   ARGV[9]     '1' when the next attempt is due now (no backoff): the job goes straight back to its
               queue (as if promoted at once) instead of waiting for the next second
+  ARGV[10]    wake-up stream key (keys.wake), for a retry due now
 
   Returns the number of the attempt that failed (1 = the first run) when the job was put back,
   0 when no attempt is left (the caller fails it; the count is cleared), -1 when the job is no
@@ -28,8 +29,8 @@
 ]]
 local inflight, workerRecord, schedule, list, ids, timestamps, info, retrying =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local token, digest, allowed, item, id, second, infoHead, now, dueNow =
-  ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local token, digest, allowed, item, id, second, infoHead, now, dueNow, wake =
+  ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 
 if not redis.call('HGET', inflight, token) then return -1 end
 local previous = redis.call('HGET', info, digest)
@@ -42,8 +43,11 @@ if attempt >= allowed then
 end
 redis.call('HDEL', inflight, token)
 if dueNow == '1' then
-  redis.call('SADD', KEYS[13], cjson.decode(item).queue)
-  redis.call('RPUSH', KEYS[14], item)
+  local queueName = cjson.decode(item).queue
+  redis.call('SADD', KEYS[13], queueName)
+  if redis.call('RPUSH', KEYS[14], item) == 1 then
+    redis.call('XADD', wake, 'MAXLEN', '~', 100, '*', 'q', queueName)
+  end
 else
   redis.call('RPUSH', list, item)
   redis.call('ZADD', schedule, second, second)
