@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: the whole story in one command. Boots the sample HTTP app and a forked worker,
  * enqueues three users over HTTP (one with a bad email), shows them run and one fail, then stops.
- * Redis: REDIS_URL, else 127.0.0.1:6379 if it answers, else a private redis-server if installed.
+ * Redis: REDIS_URL, else 127.0.0.1:6379 if it answers, else a private redis-server if installed
+ * (DEMO_PRIVATE_REDIS=1: always the private one). An unreachable REDIS_URL is one line and exit 1.
  */
 import 'reflect-metadata';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -9,7 +10,10 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
+import { ResqueError } from '../lib/index.js';
+import { parseRedisUrl, redactUrl } from '../lib/redis/redis-url.js';
 import { RedisServer, isListening, freePort } from '../test/support/redis-server.js';
+import { assertRedisReachable } from './redis-check.js';
 
 const prefix = process.env.PREFIX ?? 'resque-demo';
 let privateRedis: RedisServer | undefined;
@@ -19,9 +23,17 @@ function say(text: string): void {
   console.log(`\n\x1b[1m== ${text}\x1b[0m`);
 }
 
+/** A message and exit 1, as the worker does: no stack for a setting or a Redis that is not there. */
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
+  worker?.kill('SIGKILL');
+  void privateRedis?.destroy();
+  process.exit(1);
+}
+
 async function resolveRedis(): Promise<string> {
-  if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  if (await isListening(6379)) return 'redis://127.0.0.1:6379';
+  if (process.env.REDIS_URL !== undefined) return process.env.REDIS_URL;
+  if (process.env.DEMO_PRIVATE_REDIS !== '1' && (await isListening(6379))) return 'redis://127.0.0.1:6379';
   try {
     execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
   } catch {
@@ -35,10 +47,12 @@ async function resolveRedis(): Promise<string> {
 
 async function main(): Promise<void> {
   const redisUrl = await resolveRedis();
-  say(`Redis at ${redisUrl}, key prefix "${prefix}"`);
+  const redis = new Redis({ ...parseRedisUrl(redisUrl, 'REDIS_URL'), enableReadyCheck: false, maxRetriesPerRequest: 1 });
+  await assertRedisReachable(redis, process.env.REDIS_URL !== undefined ? 'REDIS_URL' : 'the demo').catch((error: Error) => fail(error.message));
+  redis.on('error', () => undefined); // a later outage shows in the worker's and the app's one-line reports
+  say(`Redis at ${redactUrl(redisUrl)}, key prefix "${prefix}"`);
   process.env.REDIS_URL = redisUrl;
   process.env.PREFIX = prefix;
-  const redis = new Redis(redisUrl);
   const stale = await redis.keys(`${prefix}:*`);
   if (stale.length > 0) await redis.del(...stale);
   await redis.del('sample:users');
@@ -93,21 +107,21 @@ async function main(): Promise<void> {
   await app.close();
   redis.disconnect();
 
-  say('Where to look');
-  const cli = privateRedis ? `redis-cli -p ${privateRedis.port}` : 'redis-cli';
-  console.log(`${cli} lrange ${prefix}:failed 0 -1      # failure records (all seven Resque fields)`);
-  console.log(`${cli} get ${prefix}:job:${ids[0]}:status   # php-resque status`);
-  console.log(`${cli} mget ${prefix}:stat:processed ${prefix}:stat:failed`);
+  if (privateRedis) {
+    await privateRedis.destroy();
+    say('Where to look');
+    console.log('The private redis-server is stopped now, and its data with it. To look at the records, run the');
+    console.log('demo against a Redis that stays (REDIS_URL=redis://127.0.0.1:6379 npm run demo), then:');
+  } else {
+    say('Where to look');
+  }
+  console.log(`redis-cli lrange ${prefix}:failed 0 -1      # failure records (all seven Resque fields)`);
+  console.log(`redis-cli get ${prefix}:job:${ids[0]}:status   # php-resque status`);
+  console.log(`redis-cli mget ${prefix}:stat:processed ${prefix}:stat:failed`);
   console.log('npm run start:worker / npm start      # the same two processes, long-running');
-  if (privateRedis) await privateRedis.destroy();
   const ok = statuses[0] === 4 && statuses[1] === 4 && statuses[2] === 3;
   say(ok ? 'Demo finished: 2 jobs completed, 1 failed as expected' : `Demo ended with unexpected statuses ${statuses.join(',')}`);
   process.exit(ok ? 0 : 1);
 }
 
-main().catch(async (error) => {
-  console.error(error);
-  worker?.kill('SIGKILL');
-  await privateRedis?.destroy();
-  process.exit(1);
-});
+main().catch((error: Error) => fail(error instanceof ResqueError ? error.message : (error.stack ?? String(error))));

@@ -1,0 +1,27 @@
+/**
+ * One PING before anything else, so an unreachable Redis is one line and exit 1, as the worker
+ * host does it, instead of an app that starts and fails every enqueue (or a demo that waits and
+ * retries). The reason is the socket's (ECONNREFUSED...): the command itself only says it gave up.
+ */
+import type { Redis } from 'ioredis';
+
+export async function assertRedisReachable(client: Redis, setting: string, timeoutMs = 5_000): Promise<void> {
+  const { host, port, path } = client.options;
+  let cause: Error | undefined;
+  const onError = (error: Error) => {
+    cause ??= error;
+  };
+  client.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.ping(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+  } catch (error) {
+    throw new Error(`cannot reach Redis at ${path ?? `${host}:${port}`} (${setting}): ${(cause ?? (error as Error)).message}`);
+  } finally {
+    clearTimeout(timer);
+    client.off('error', onError);
+  }
+}
