@@ -7,7 +7,8 @@ import 'reflect-metadata';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Test } from '@nestjs/testing';
-import { QueueService, ResqueModule } from '../../lib/index.js';
+import { Redis } from 'ioredis';
+import { QueueService, ResqueClient, ResqueModule } from '../../lib/index.js';
 import { ACL_COMMANDS, aclUser } from '../support/acl.js';
 import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis, E2E_QUEUE } from './support/e2e-redis.js';
@@ -50,12 +51,19 @@ describe('ACL user with the documented command set', () => {
     assert.match(failure.exception, /UnknownJobClassError/);
     assert.equal((await t.status(id!))?.status, 4);
 
-    // BLOCKING: an idle worker sees a new job at once (well under INTERVAL).
+    // BLOCKING: an idle worker sees a job we enqueue at once (well under INTERVAL), through the
+    // wake-up stream, with the ACL user's own connection. (A foreign producer's bare RPUSH wakes
+    // nobody: INTERVAL is its worst case.)
     await host.waitForLine(/started/);
+    const producer = new Redis(url, { enableReadyCheck: false });
     const before = Date.now();
     const p = t.waitForDone(3, 30_000);
-    await t.push('EchoJob', { n: 4 });
-    await p;
+    try {
+      await new ResqueClient({ redis: producer, keys: t.keys }).enqueue(E2E_QUEUE, 'EchoJob', { n: 4 });
+      await p;
+    } finally {
+      producer.disconnect();
+    }
     assert.ok(Date.now() - before < 4_500, `blocking worker took ${Date.now() - before} ms`);
 
     const output = host.output();

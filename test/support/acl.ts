@@ -4,10 +4,12 @@
  * with it. A change that needs another command fails that test and must update the README's set.
  */
 export const ACL_COMMANDS = {
-  /** Enqueue, reserve, acknowledge, fail, statuses, workers, heartbeats, stats. */
-  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +zadd +zrem +zrange +zrangebyscore +time +incr +incrby',
-  /** BLOCKING=1: the idle wait. */
-  blocking: '+blmove +client|id +client|unblock',
+  /** Enqueue, reserve, acknowledge, fail, statuses, workers, heartbeats, stats, the wake-up stream, the failed-list cap, late acknowledgements. */
+  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +ltrim +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +zadd +zrem +zrange +zrangebyscore +zscore +time +incr +incrby +decr +xadd +xrevrange',
+  /** The idle wait (blocking, the default): XREAD BLOCK on the wake-up stream, ended by CLIENT UNBLOCK. */
+  blocking: '+xread +client|id +client|unblock',
+  /** The host's scheduler: its leader lock's renewal (delayed jobs and schedules use the core set). */
+  scheduler: '+expire',
   /** retryOnCrash jobs put back after their process died. */
   crashRequeues: '+hincrby +lpush +expire',
   /** A db other than 0. */
