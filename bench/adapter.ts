@@ -59,6 +59,8 @@ export interface ProcessResult {
   peakRssKb: number[];
   /** Redis commands over the run (INFO commandstats delta, the measuring INFO calls excluded) */
   redisCalls: number;
+  /** from 99% of the jobs reported done to the last one (0 if reported together) */
+  tailMs: number;
 }
 
 export interface LatencyOptions {

@@ -114,11 +114,15 @@ class Group {
     return this.children.reduce((a, c) => a + c.done, 0);
   }
 
+  /** When 99% of the jobs were reported done (now()), to show a slow tail such as late acknowledgements. */
+  at99 = 0;
+
   /** Resolve when the children together report >= n completions; IntegrityError if progress stalls. */
   async waitForDone(n: number): Promise<void> {
     let last = -1;
     let lastChange = Date.now();
     while (this.totalDone() < n) {
+      if (!this.at99 && this.totalDone() >= n * 0.99) this.at99 = now();
       if (this.failure) throw this.failure;
       const d = this.totalDone();
       if (d !== last) {
@@ -207,6 +211,7 @@ export async function runProcessWorkload(ctx: BenchContext, plan: WorkerPlan): P
       redisCpuMs: (redisCpu1 - redisCpu0) * 1000,
       peakRssKb: results.map((r) => r.hwmKb),
       redisCalls: calls1 - calls0,
+      tailMs: group.at99 ? end - group.at99 : 0,
     };
   } finally {
     await group.kill();

@@ -96,7 +96,7 @@ async function longLived(jobs: number, log: (s: string) => void): Promise<string
       const setting = `COUNT=${count} × CONCURRENCY=${concurrency}`;
       lines.push(
         `| Forked host, ${setting}, ${jobs.toLocaleString('en-US')} jobs, enqueue (bulk) to last acknowledgement | ${Math.round(jobs / seconds).toLocaleString('en-US')} jobs/s |`,
-        `| ↳ peak RSS of the host process / of each child (bundled, --max-semi-space-size=4) | ${host} MB / ${children.join(' / ')} MB |`,
+        `| ↳ peak RSS of the host process / of each child (bundled, the host's child settings) | ${host} MB / ${children.join(' / ')} MB |`,
       );
     } finally {
       await stop(r);
@@ -171,9 +171,9 @@ async function forkPerJob(log: (s: string) => void): Promise<string[]> {
       await stop(r);
     }
   }
-  for (const spares of [1, 0]) {
+  for (const [spares, bundled] of [[1, true], [1, false], [0, true]] as const) {
     const pairs = 6;
-    const r = await start({ FORK_PER_JOB: '1', COUNT: '1', SPARES: String(spares) });
+    const r = await start({ FORK_PER_JOB: '1', COUNT: '1', SPARES: String(spares), ...(bundled ? {} : { RESQUE_BUNDLE: '0' }) });
     try {
       await until(async () => (await r.redis.scard('resque:workers')) === 1, 30_000, 'first child');
       let done = 0;
@@ -191,9 +191,10 @@ async function forkPerJob(log: (s: string) => void): Promise<string[]> {
       }
       const waits = (await r.redis.lrange('bench:waits', 0, -1)).map(Number);
       const s = summarize(waits);
-      log(`fork per job, SPARES=${spares}: enqueue -> perform median ${s.median.toFixed(1)} ms`);
+      const how = bundled ? 'bundled' : 'unbundled, RESQUE_BUNDLE=0';
+      log(`fork per job, SPARES=${spares} (${how}): enqueue -> perform median ${s.median.toFixed(1)} ms`);
       lines.push(
-        `| FORK_PER_JOB=1, COUNT=1, SPARES=${spares}: enqueue → start of perform for a job arriving as the previous job's child exits (${pairs} samples) | median ${s.median.toFixed(1)} ms (${s.min.toFixed(1)}–${s.max.toFixed(1)}) |`,
+        `| FORK_PER_JOB=1, COUNT=1, SPARES=${spares} (${how}): enqueue → start of perform for a job arriving as the previous job's child exits (${pairs} samples) | median ${s.median.toFixed(1)} ms (${s.min.toFixed(1)}–${s.max.toFixed(1)}) |`,
       );
     } finally {
       await stop(r);

@@ -158,7 +158,7 @@ async function measureProcess(a: LibraryAdapter, plan: WorkerPlan, key: string):
   log(
     `${a.name} ${key} [${plan.label}]: ${r.jobsPerSec.toFixed(0)} jobs/s (${r.elapsedMs.toFixed(0)} ms), ` +
       `node ${((r.workerCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, redis ${((r.redisCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, ` +
-      `${(r.redisCalls / r.jobs).toFixed(2)} Redis commands/job, peak RSS ${r.peakRssKb.map((k) => (k / 1024).toFixed(1)).join('/')} MB`,
+      `${(r.redisCalls / r.jobs).toFixed(2)} Redis commands/job, last 1% took ${r.tailMs.toFixed(0)} ms, peak RSS ${r.peakRssKb.map((k) => (k / 1024).toFixed(1)).join('/')} MB`,
   );
 }
 
@@ -183,7 +183,7 @@ async function measureTimed(a: LibraryAdapter, concurrency: number, sleepMs: num
   record(a.name, `${key}.redisUs`, (r.redisCpuMs * 1000) / r.jobs);
   log(
     `${a.name} timed [${plan.label}, ${sleepMs} ms jobs, ${jobs} jobs]: ${r.jobsPerSec.toFixed(0)} jobs/s, ` +
-      `node ${((r.workerCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, ${(r.redisCalls / r.jobs).toFixed(2)} Redis commands/job`,
+      `node ${((r.workerCpuMs * 1000) / r.jobs).toFixed(1)} µs/job, ${(r.redisCalls / r.jobs).toFixed(2)} Redis commands/job, last 1% took ${r.tailMs.toFixed(0)} ms`,
   );
 }
 
@@ -515,7 +515,7 @@ async function main(): Promise<void> {
   }
   if (WORKLOADS.has('memory') && active().some((a) => a.name === 'nestjs-resque')) {
     log('--- memory breakdown');
-    const memory = await memoryBreakdown(JOBS, Math.min(ROUNDS, 3), (line) => log(line));
+    const memory = await memoryBreakdown(JOBS, envInt('BENCH_MEMORY_ROUNDS', 1), (line) => log(line));
     console.log(`\n${memory}`);
     md += `\n\n${memory}`;
   }

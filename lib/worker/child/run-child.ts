@@ -113,9 +113,10 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     redis: portableOptions(appRedis),
     bootMs: Math.round(performance.now()), // since the process started: module loading is most of it
   });
-  // Loaded from the host's bundle: now that the boot's functions are compiled, save V8's code cache.
-  const afterReady = (globalThis as Record<symbol, unknown>)[Symbol.for('nestjs-resque.afterReady')];
-  if (typeof afterReady === 'function') setImmediate(afterReady as () => void);
+  // Loaded from the host's bundle without a code cache: save V8's now that the boot's functions are
+  // compiled, and again after the first job, with the job path (a warm spare's next job starts sooner).
+  let saveCodeCache = (globalThis as Record<symbol, unknown>)[Symbol.for('nestjs-resque.afterReady')] as (() => void) | undefined;
+  if (typeof saveCodeCache === 'function') setImmediate(saveCodeCache);
 
   async function start(message: StartMessage): Promise<void> {
     let recycled = false;
@@ -129,6 +130,11 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       jobPolicy: jobPolicyOf(registry, moduleOptions),
       onTimedJob: (job) => send({ type: 'job-started', ...job }),
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),
+      onFinished: () => {
+        const save = saveCodeCache;
+        saveCodeCache = undefined;
+        if (save) setImmediate(save);
+      },
       onRecycle: (reason) => {
         recycled = true;
         if (!drainRequested) send({ type: 'quota-reached', reason });
