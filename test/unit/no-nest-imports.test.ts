@@ -37,6 +37,11 @@ const NEST_FREE = [
   'protocol/scripts/exchange-jobs.js',
   'protocol/scripts/recover-worker.js',
   'protocol/records.js',
+  'scheduler/scheduler.js',
+  'scheduler/recurring-firer.js',
+  'scheduler/job-lifecycle.js',
+  'client/delayed-jobs.js',
+  'client/recurring-schedules.js',
 ];
 
 for (const entry of NEST_FREE) {
