@@ -40,7 +40,13 @@ export function toJobJson(data: unknown): string {
   }
   // JSON.stringify of our own copy: plain data without getters, proxies or toJSON, so it writes
   // exactly what was checked, at native speed.
-  const json = JSON.stringify(copy);
+  let json: string;
+  try {
+    json = JSON.stringify(copy);
+  } catch (error) {
+    // Only size can fail here (the copy is plain data): past V8's longest string.
+    throw new InvalidJobDataError('$', `the data is too large to write as JSON (${(error as Error).message})`);
+  }
   return bigintsSeen === bigintsBefore ? json : json.replace(BIGINT_PLACEHOLDER, '$1');
 }
 
