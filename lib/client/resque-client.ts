@@ -18,7 +18,7 @@ import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { toJobJson } from '../protocol/job-json.js';
 import { decodePayload, encodePayload, newJobId, queueTimeNow, type JobPayload } from '../protocol/payload.js';
-import { enqueueJob, enqueueJobs, isNoScript, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
+import { enqueueJobCommand, enqueueJobs, isNoScript, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
 import { Deadlines } from './deadlines.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
@@ -147,25 +147,27 @@ export class ResqueClient {
   }
 
   /** One job, one EVALSHA, under the shared deadline: the hot path of an awaited enqueue. */
-  private sendOne(queue: string, job: PreparedJob): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const timeoutMs = this.enqueueTimeoutMs;
-      const entry = this.deadlines.add(Date.now() + timeoutMs, () => reject(new RedisUnavailableError('enqueue', timeoutMs, true)));
-      const send = (withSource: boolean): void => {
-        enqueueJob(this.redis, this.keys, queue, job, withSource).then(
-          () => {
-            if (this.deadlines.remove(entry)) resolve(job.id);
-          },
-          (error: unknown) => {
-            // A Redis that lost its script cache (restart, SCRIPT FLUSH): the script did not run; send its source once.
-            if (!withSource && isNoScript(error)) return send(true);
-            if (this.deadlines.remove(entry)) reject(this.connectionError(error, 'enqueue', timeoutMs, true));
-          },
-        );
-      };
-      send(false);
-    });
+  private sendOne(queue: string, job: PreparedJob, withSource = false): Promise<string> {
+    const timeoutMs = this.enqueueTimeoutMs;
+    const command = enqueueJobCommand(this.redis, this.keys, queue, job, withSource);
+    // At the deadline the command itself is rejected (a reply after that is ignored by ioredis):
+    // no wrapper promise per call.
+    const entry = this.deadlines.add(Date.now() + timeoutMs, () => command.reject(new RedisUnavailableError('enqueue', timeoutMs, true)));
+    void this.redis.sendCommand(command);
+    return (command.promise as Promise<unknown>).then(
+      () => {
+        this.deadlines.remove(entry);
+        return job.id;
+      },
+      (error: unknown) => {
+        if (!this.deadlines.remove(entry)) throw error; // expired: our RedisUnavailableError
+        // A Redis that lost its script cache (restart, SCRIPT FLUSH): the script did not run; send its source once.
+        if (!withSource && isNoScript(error)) return this.sendOne(queue, job, true);
+        throw this.connectionError(error, 'enqueue', timeoutMs, true);
+      },
+    );
   }
+
 
   /** Enqueues many jobs of one class; every item is validated before anything is written. */
   async enqueueBulk(queue: string, className: string, items: readonly unknown[], trackStatus = false): Promise<string[]> {

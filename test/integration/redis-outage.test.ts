@@ -94,3 +94,27 @@ test('a closed client fails at once', async () => {
   });
   assert.ok(Date.now() - startedAt < 100);
 });
+
+test('a connected Redis that does not answer: enqueue fails at its deadline saying the job may be stored, alone and in a batch', async () => {
+  const redis = new Redis(server.url);
+  const admin = new Redis(server.url);
+  const client = new ResqueClient({ redis, keys: new ResqueKeys(uniquePrefix()), enqueueTimeoutMs: 300 });
+  try {
+    await client.enqueue('q', 'Job', 0);
+    await admin.call('CLIENT', 'PAUSE', '1500', 'WRITE');
+    const startedAt = Date.now();
+    const results = await Promise.allSettled([client.enqueue('q', 'Job', 1), client.enqueue('q', 'Job', 2), client.enqueue('q', 'Job', 3)]);
+    const waited = Date.now() - startedAt;
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      const error = (result as PromiseRejectedResult).reason as RedisUnavailableError;
+      assert.ok(error instanceof RedisUnavailableError, String(error));
+      assert.equal(error.mayBeStored, true);
+    }
+    assert.ok(waited >= 250 && waited < 1400, `failed after ${waited} ms, before Redis answered`);
+  } finally {
+    await admin.call('CLIENT', 'UNPAUSE').catch(() => undefined);
+    redis.disconnect();
+    admin.disconnect();
+  }
+});

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { runScript } from '../../redis/scripts.js';
 import type { ResqueKeys } from '../keys.js';
 import { JobStatus, statusJson } from '../status.js';
@@ -31,22 +31,20 @@ export async function enqueueJobs(redis: Redis, keys: ResqueKeys, queue: string,
 const ENQUEUE_SHA = createHash('sha1').update(enqueueScript.lua).digest('hex');
 
 /**
- * The same script for one job, sent as a plain EVALSHA (or EVAL, when `withSource`: after Redis
- * answered NOSCRIPT, it loads the script as well). This is the hot path of an awaited enqueue:
- * it skips the argument arrays and the wrapper command of ioredis' defineCommand. Resolves with the
- * queue length; a NOSCRIPT rejection is the caller's to retry with `withSource`.
+ * The same script for one job, as a plain EVALSHA command (or EVAL, when `withSource`: after Redis
+ * answered NOSCRIPT, it loads the script as well), for the caller to send with
+ * `redis.sendCommand`. This is the hot path of an awaited enqueue: no argument arrays, no wrapper
+ * command of ioredis' defineCommand, and the caller can reject the command at its deadline.
+ * KEYS and ARGV are exactly what enqueueJobs sends for a batch of one (enqueue.lua's header).
  */
-export function enqueueJob(redis: Redis, keys: ResqueKeys, queue: string, job: EncodedJob, withSource = false): Promise<unknown> {
-  // KEYS and ARGV exactly as enqueueJobs sends them for a batch of one (enqueue.lua's header).
-  const queues = keys.queues;
-  const list = keys.queue(queue);
-  const wake = keys.wake;
-  if (withSource) {
-    if (job.statusKey === undefined) return redis.eval(enqueueScript.lua, 3, queues, list, wake, queue, '', job.payload);
-    return redis.eval(enqueueScript.lua, 4, queues, list, wake, job.statusKey, queue, waiting(), job.payload);
-  }
-  if (job.statusKey === undefined) return redis.evalsha(ENQUEUE_SHA, 3, queues, list, wake, queue, '', job.payload);
-  return redis.evalsha(ENQUEUE_SHA, 4, queues, list, wake, job.statusKey, queue, waiting(), job.payload);
+export function enqueueJobCommand(redis: Redis, keys: ResqueKeys, queue: string, job: EncodedJob, withSource = false): Command {
+  const script = withSource ? enqueueScript.lua : ENQUEUE_SHA;
+  const args =
+    job.statusKey === undefined
+      ? [script, 3, keys.queues, keys.queue(queue), keys.wake, queue, '', job.payload]
+      : [script, 4, keys.queues, keys.queue(queue), keys.wake, job.statusKey, queue, waiting(), job.payload];
+  // As ioredis' own command methods build it (keyPrefix from the client's options, string replies).
+  return new Command(withSource ? 'eval' : 'evalsha', args, { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' });
 }
 
 function waiting(): string {
