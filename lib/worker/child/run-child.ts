@@ -35,7 +35,10 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     });
   }
   // Boot quietly (Nest's start-up lines would repeat for every child), then let jobs log.
-  const app = await NestFactory.createApplicationContext(await loadModule(), { logger: ['error', 'warn'], abortOnError: false });
+  const app = await NestFactory.createApplicationContext(await loadApplication(loadModule), { logger: ['error', 'warn'], abortOnError: false }).catch(
+    // Nest has printed the error; a second stack from the entry's top-level await would add nothing.
+    (error: Error) => bootFailed(firstLine(error)),
+  );
   app.useLogger(['log', 'error', 'warn']);
   const registry = app.get(JobRegistry, { strict: false });
   const runner = app.get(JobRunner, { strict: false });
@@ -159,4 +162,36 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     await (boundedMs === undefined ? closed : Promise.race([closed, new Promise((resolve) => setTimeout(resolve, boundedMs))]));
     process.exit(0);
   }
+}
+
+/**
+ * The application's module, or one line and exit 1 when its files are missing: typically a build
+ * with nest-cli.json's `deleteOutDir` wiped dist/ under the running worker (Node would print a raw
+ * ERR_MODULE_NOT_FOUND stack for every child the host forks).
+ */
+async function loadApplication(loadModule: AppModuleLoader): Promise<Type<unknown>> {
+  try {
+    return await loadModule();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    return await bootFailed(
+      `cannot load the application: ${firstLine(error as Error)} (was the build deleted or rebuilt under the running worker? nest-cli.json's deleteOutDir wipes dist/ on every build)`,
+    );
+  }
+}
+
+/** Tells the host (which logs it), then exits 1 once the message is out; never resolves. */
+function bootFailed(message: string): Promise<never> {
+  const exit = () => process.exit(1);
+  if (process.connected && process.send) process.send({ type: 'fatal', message } satisfies ChildMessage, undefined, undefined, exit);
+  else {
+    console.error(`[resque ${process.pid}] ${message}`);
+    exit();
+  }
+  return new Promise<never>(() => undefined);
+}
+
+function firstLine(error: Error): string {
+  return String(error.message).split('\n')[0]!;
 }

@@ -40,6 +40,7 @@ import { recoverExitedChild } from './recover-child.js';
 import { WorkerChild } from './worker-child.js';
 import { childExecArgv, childMemoryEnv } from './child-exec-argv.js';
 import { prepareChildLaunch, type ChildLaunch } from './child-bundle.js';
+import { missingLaunchFile, missingLaunchMessage } from './missing-launch-file.js';
 import type { DelayedScheduler } from '../../scheduler/scheduler.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
@@ -68,6 +69,7 @@ export class WorkerHost {
   private bootFailures = 0;
   private timers: NodeJS.Timeout[] = [];
   private fillTimer: NodeJS.Timeout | undefined;
+  private entryMissing = false;
   private firstReady: ((message: ReadyMessage) => void) | undefined;
   private stopTimer: NodeJS.Timeout | undefined;
   private scheduler: DelayedScheduler | undefined;
@@ -172,6 +174,7 @@ export class WorkerHost {
   private async bootFirstChild(): Promise<ReadyMessage | undefined> {
     for (let attempt = 1; ; attempt++) {
       if (this.stopRequested) return undefined;
+      if (this.launchMissing()) throw new ChildBootError(`the worker entry ${this.launch.file} does not exist: build the application first`);
       const child = this.forkChild();
       const ready = await new Promise<ReadyMessage | undefined>((resolve) => {
         this.firstReady = resolve;
@@ -192,6 +195,14 @@ export class WorkerHost {
         throw new ChildBootError(`the worker child failed to boot ${attempt} times (exit code ${child.process.exitCode ?? child.process.signalCode}); see its error above`);
       }
     }
+  }
+
+  /** Says once that the launch file is gone (missing-launch-file.ts); true while it is. */
+  private launchMissing(): boolean {
+    const missing = missingLaunchFile(this.launch);
+    if (missing !== undefined && !this.entryMissing) this.log(missingLaunchMessage(missing));
+    this.entryMissing = missing !== undefined;
+    return this.entryMissing;
   }
 
   private forkChild(): WorkerChild {
@@ -313,6 +324,10 @@ export class WorkerHost {
     const run = () => {
       this.fillTimer = undefined;
       if (this.state !== 'running' && this.state !== 'paused') return;
+      if (this.launchMissing()) {
+        this.fillTimer = setTimeout(run, 1_000);
+        return;
+      }
       const still = this.settings.count + spareTarget - this.working().length - this.spares().length;
       for (let i = 0; i < still; i++) this.forkChild();
     };
