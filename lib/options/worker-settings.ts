@@ -14,6 +14,12 @@ export interface WorkerSettings {
   readonly count: number;
   /** CONCURRENCY: jobs one child runs at once (async jobs overlap; 1 is Resque's behaviour). */
   readonly concurrency: number;
+  /**
+   * PREFETCH: jobs a child reserves beyond CONCURRENCY, so the next job starts as soon as one ends
+   * instead of after a round trip to Redis. A crash settles them like running jobs; stop and
+   * pause give them back to the front of their queues. 0 = reserve only for free slots.
+   */
+  readonly prefetch: number;
   /** INTERVAL: seconds an idle worker waits before looking at the queues again (with BLOCKING, the longest wait for a wake-up). */
   readonly interval: number;
   /** BLOCKING: wait on Redis for our producers' wake-ups (on by default); 0 = php-resque's plain polling every INTERVAL. */
@@ -54,6 +60,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   queues: ['*'],
   count: 1,
   concurrency: 1,
+  prefetch: 0,
   interval: 5,
   blocking: true,
   prefix: 'resque',
@@ -81,6 +88,7 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
   if (queue !== undefined) out.queues = parseQueues('QUEUE', queue);
   if (env.COUNT !== undefined) out.count = integer('COUNT', env.COUNT, 1, 256);
   if (env.CONCURRENCY !== undefined) out.concurrency = integer('CONCURRENCY', env.CONCURRENCY, 1, 1000);
+  if (env.PREFETCH !== undefined) out.prefetch = integer('PREFETCH', env.PREFETCH, 0, 1000);
   if (env.INTERVAL !== undefined) out.interval = decimal('INTERVAL', env.INTERVAL, 0, 3600);
   if (env.BLOCKING !== undefined) out.blocking = flag(env.BLOCKING);
   if (env.PREFIX !== undefined) out.prefix = env.PREFIX;
@@ -120,6 +128,7 @@ function validate(s: WorkerSettings): void {
   parseQueues('QUEUE', s.queues.join(','));
   integer('COUNT', String(s.count), 1, 256);
   integer('CONCURRENCY', String(s.concurrency), 1, 1000);
+  integer('PREFETCH', String(s.prefetch), 0, 1000);
   decimal('INTERVAL', String(s.interval), 0, 3600);
   integer('SPARES', String(s.spares), 0, 64);
   integer('FAILED_MAX', String(s.failedMax), 0, 1_000_000_000);

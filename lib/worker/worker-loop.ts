@@ -54,6 +54,12 @@ export interface WorkerLoopOptions {
   readonly maxJobs: number;
   /** Seconds to wait when no job is queued. */
   readonly interval: number;
+  /**
+   * Jobs reserved beyond `concurrency`, started the moment a slot frees (no round trip between
+   * two jobs). They are in flight in Redis: stop/pause give them back to the front of their
+   * queues; a crash settles them like the running ones.
+   */
+  readonly prefetch?: number;
   /** Called when an exchange with Redis fails; the loop retries by itself. */
   readonly onError?: (error: Error) => void;
   /** Called when the loop goes idle (true) or busy (false), for process titles. */
@@ -63,10 +69,14 @@ export interface WorkerLoopOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/** Longest an acknowledgement waits for company while prefetched jobs run (see run()). */
+const ACK_GATHER_MS = 2;
 
 export class WorkerLoop {
   private state: 'running' | 'paused' | 'draining' | 'stopped' = 'running';
   private readonly active = new Set<string>();
+  /** Reserved (in flight in Redis) but not started: the prefetch. */
+  private ready: ReservedJob[] = [];
   private done: FinishedJob[] = [];
   private started = 0;
   /** False once an exchange found fewer jobs than it asked for, until the wait for new work ends. */
@@ -75,6 +85,8 @@ export class WorkerLoop {
   private wake: (() => void) | undefined;
   private failures = 0;
   private drainedOut = false;
+  private flushDue = false;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ops: WorkerOperations,
@@ -126,10 +138,18 @@ export class WorkerLoop {
     setIdle(true);
     while (this.state !== 'stopped') {
       const taking = this.state === 'running' && !this.quotaReached();
-      const free = taking ? this.options.concurrency - this.active.size : 0;
+      if (taking) this.startReady();
+      else if (this.ready.length > 0) this.giveBack();
+      if (this.active.size > 0) setIdle(false);
+      const free = taking ? this.room() : 0;
       const wanted = this.mayHaveJobs ? free : 0;
       if (!taking || free <= 0) this.stopWaiting();
-      if (wanted <= 0 && this.done.length === 0) {
+      // While prefetched jobs wait for a slot, acknowledgements gather (ACK_GATHER_MS at most) and go
+      // out with the next refill: one round trip for several jobs, with no job waiting on Redis.
+      const gathering = this.done.length > 0 && this.ready.length > 0 && this.active.size > 0 && !this.flushDue;
+      if (gathering) this.armFlush();
+      const reserving = wanted > 0 && this.ready.length === 0;
+      if (!reserving && (this.done.length === 0 || gathering)) {
         if (this.active.size === 0 && (this.state === 'draining' || this.quotaReached())) break;
         if (this.active.size === 0 && taking && this.drainMode) {
           this.drainedOut = true;
@@ -149,27 +169,48 @@ export class WorkerLoop {
           await this.ops.reconcile(new Set([...this.active, ...done.map((job) => job.token)]));
           this.mayHaveJobs = true; // wake-ups may have been missed while disconnected
         }
+        this.flushDue = false;
         const reply = await this.ops.exchange(done, wanted);
         jobs = reply.jobs;
         if (reply.dry) this.mayHaveJobs = false;
         this.failures = 0;
-        if (done.length > 0) this.options.onFinished?.(done);
+        const finished = done.filter((job) => job.outcome !== 'return');
+        if (finished.length > 0) this.options.onFinished?.(finished);
       } catch (error) {
         this.done = done.concat(this.done);
         await this.backoff(error as Error);
         continue;
       }
-      if (jobs.length > 0) {
-        setIdle(false);
-        for (const job of jobs) this.start(job);
-      }
+      this.ready.push(...jobs);
     }
     this.stopWaiting();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.state = 'stopped';
   }
 
   private quotaReached(): boolean {
     return this.options.maxJobs > 0 && this.started >= this.options.maxJobs;
+  }
+
+  /** Jobs the next exchange may reserve: free slots plus the prefetch, within the job quota. */
+  private room(): number {
+    const held = this.active.size + this.ready.length;
+    let room = this.options.concurrency + (this.options.prefetch ?? 0) - held;
+    if (this.options.maxJobs > 0) room = Math.min(room, this.options.maxJobs - this.started - this.ready.length);
+    return room;
+  }
+
+  /** Reserved jobs start as slots free up: the next job starts while its predecessor's acknowledgement is on the wire. */
+  private startReady(): void {
+    while (this.ready.length > 0 && this.active.size < this.options.concurrency && !this.quotaReached()) {
+      this.start(this.ready.shift()!);
+    }
+  }
+
+  /** Paused, stopping or at the quota: reserved jobs that never started go back to the front of their queues, in order. */
+  private giveBack(): void {
+    for (const job of this.ready.reverse()) this.done.push({ token: job.token, outcome: 'return', statusKey: job.statusKey });
+    this.ready = [];
   }
 
   private start(job: ReservedJob): void {
@@ -179,8 +220,18 @@ export class WorkerLoop {
       this.active.delete(job.token);
       this.done.push(finished);
       if (this.drainMode) this.mayHaveJobs = true;
+      this.startReady(); // at once, not after the acknowledgement's round trip
       this.interrupt();
     });
+  }
+
+  private armFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flushDue = true;
+      this.interrupt();
+    }, ACK_GATHER_MS);
   }
 
   /** Waits for a job to finish, the wait for new work to end, or pause/resume/stop. */

@@ -40,6 +40,7 @@ function makeWorker(options: {
   /** Lets a test see or steer the loop's calls to Redis. */
   wrapOps?: (ops: WorkerOperations) => WorkerOperations;
   onInvalidQueue?: (name: string, problem: string) => void;
+  prefetch?: number;
 }) {
   const client = new Redis(server.url, { maxRetriesPerRequest: null });
   const workerId = `testhost:${1000 + Math.floor(Math.random() * 1e6)}:${options.queues.join(',')}`;
@@ -60,6 +61,7 @@ function makeWorker(options: {
     concurrency: options.concurrency ?? 1,
     maxJobs: options.maxJobs ?? 0,
     interval: options.interval ?? 0.05,
+    prefetch: options.prefetch ?? 0,
   });
   const worker = {
     workerId,
@@ -545,4 +547,64 @@ describe('worker loop on real Redis', () => {
       await worker.close();
     });
   }
+
+  test('PREFETCH=1: the next job is reserved while one runs, and starts without waiting for Redis', { timeout: 10_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.rpush(keys.queue('q'), ...[1, 2, 3].map((n) => `{"class":"J","args":[${n}]}`));
+    const held: number[] = [];
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      prefetch: 1,
+      maxJobs: 3,
+      run: async () => {
+        held.push(await redis.hlen(keys.inflight(worker.workerId)));
+      },
+    });
+    await worker.loop.run();
+    assert.deepEqual(held.slice(0, 2), [2, 2], 'one job running, the next one reserved');
+    assert.equal(held[2], 1, 'never more than the quota reserved');
+    assert.equal(await redis.get(keys.statProcessed()), '3');
+    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
+    await worker.close();
+  });
+
+  test('stop() and pause() give a prefetched job back to the front of its queue, WAITING again', { timeout: 10_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const payloads = [1, 2, 3].map((n) => `{"class":"J","args":[${n}],"id":"p${n}","queue_time":1}`);
+    await redis.rpush(keys.queue('q'), ...payloads);
+    for (const n of [1, 2, 3]) await redis.set(keys.jobStatus(`p${n}`), '{"status":1,"updated":1}');
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = 0;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      prefetch: 1,
+      interval: 30,
+      run: async () => {
+        started++;
+        if (started === 1) await running;
+      },
+    });
+    const done = worker.loop.run();
+    await waitFor(async () => started === 1 && (await redis.hlen(keys.inflight(worker.workerId))) === 2, 'job 1 running, job 2 reserved');
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('p2')))!).status, 2);
+    worker.loop.pause();
+    await waitFor(async () => (await redis.llen(keys.queue('q'))) === 2, 'job 2 given back on pause');
+    assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), payloads.slice(1), 'at the front, in order');
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('p2')))!).status, 1);
+    worker.loop.resume();
+    await waitFor(async () => (await redis.llen(keys.queue('q'))) === 1, 'job 2 reserved again after resume');
+    worker.loop.stop();
+    release();
+    await done;
+    assert.equal(started, 1, 'the prefetched job never ran');
+    assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), payloads.slice(1), 'given back on stop, in order');
+    assert.equal(await redis.get(keys.statProcessed()), '1');
+    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
+    await worker.close();
+  });
 });

@@ -46,6 +46,8 @@ export type FinishedJob =
   | { readonly token: string; readonly statusKey?: string; readonly watchStatus?: boolean; readonly outcome: 'ok' }
   /** Put back in the delayed queue (a retry, or a held run-time lock) by a script that took it out of flight: nothing to send. */
   | { readonly token: string; readonly outcome: 'delayed' }
+  /** Reserved but never started (prefetched, then paused or stopped): back to the front of its queue, WAITING again. */
+  | { readonly token: string; readonly statusKey?: string; readonly outcome: 'return' }
   /** With `literalPayload` (a JSON string) the record embeds it instead of the raw bytes. */
   | {
       readonly token: string;
@@ -144,6 +146,10 @@ export class JobExchange {
     args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues);
     for (const job of done) {
       if (job.outcome === 'delayed') continue;
+      if (job.outcome === 'return') {
+        args.push(job.token, job.statusKey ?? '', 'return', '', '');
+        continue;
+      }
       const statusKey = job.statusKey === undefined ? '' : job.watchStatus ? `?${job.statusKey}` : job.statusKey;
       if (job.outcome === 'ok') {
         args.push(job.token, statusKey, 'ok', '', '');

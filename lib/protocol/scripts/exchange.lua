@@ -41,7 +41,8 @@
               token
               status key, or '' when the job is not tracked; '?' before it: the reservation found
                 no key (see below), so report it 'unset' if it is still missing
-              outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail)
+              outcome: 'ok', 'fail' (record = head .. payload .. tail), 'fail-literal' (record = head .. tail),
+                or 'return' (reserved, never started: back to the front of its queue, status WAITING)
               record head, record tail ('' for 'ok')
               or, for a final status to re-apply once its key exists: '', status key, 'recheck',
               code (3 or 4), ''  (reported 'applied' once written)
@@ -71,11 +72,20 @@ local function decodeStrict(raw)
   return nil
 end
 
--- The raw payload of an in-flight entry (see KEYS[1]); entries of older versions are "<queue>\n<raw>".
-local function entryPayload(entry)
-  if string.byte(entry, 1) ~= 10 then return string.sub(entry, string.find(entry, '\n', 1, true) + 1) end
+-- The queue and raw payload of an in-flight entry (see KEYS[1]); entries of older versions are "<queue>\n<raw>".
+local function entryParts(entry)
+  if string.byte(entry, 1) ~= 10 then
+    local cut = string.find(entry, '\n', 1, true)
+    return string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1)
+  end
   local cut = string.find(entry, '\n', 2, true)
-  return string.sub(entry, cut + 1 + tonumber(string.sub(entry, 2, cut - 1)))
+  local stop = cut + tonumber(string.sub(entry, 2, cut - 1))
+  return string.sub(entry, cut + 1, stop), string.sub(entry, stop + 1)
+end
+
+local function entryPayload(entry)
+  local _, raw = entryParts(entry)
+  return raw
 end
 
 local inflight, workerRecord = KEYS[1], KEYS[2]
@@ -161,6 +171,15 @@ for i = 12 + queueCount, #ARGV - 1, 5 do
   if token == '' then
     -- A final status to re-apply once its key exists (see the reservation's '?'), as SET XX would.
     if setStatus(statusKey, tonumber(head), true) then unset[#unset + 1] = {'applied', statusKey} end
+  elseif outcome == 'return' then
+    -- Reserved, never started: back to the front of its queue as it was, WAITING again (unless a
+    -- recovery settled it meanwhile: then there is nothing left to give back).
+    if entry then
+      redis.call('HDEL', inflight, token)
+      local queue, raw = entryParts(entry)
+      redis.call('LPUSH', queuePrefix .. queue, raw)
+      if statusKey ~= '' then setStatus(statusKey, 1, false) end
+    end
   elseif entry then
     redis.call('HDEL', inflight, token)
     done = done + 1

@@ -142,6 +142,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   await ops.register();
   const loop = new WorkerLoop(ops, performThenCheck, {
     concurrency: settings.concurrency,
+    prefetch: settings.prefetch,
     maxJobs: options.maxJobs,
     interval: settings.interval,
     onError: (error) => logError(`Redis: ${error.message}`),
