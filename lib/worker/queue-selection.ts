@@ -53,14 +53,29 @@ export class QueueSelection {
     return this.partial;
   }
 
-  /** The queues for the next exchange that reserves. */
-  async next(): Promise<readonly string[]> {
+  /** The queues for the next exchange that reserves: a list, or a promise when `queues` must be read first. */
+  next(): readonly string[] | Promise<readonly string[]> {
     const now = this.clock();
     if (now - this.refreshedAt >= this.refreshMs) {
       this.refreshedAt = now;
-      if (this.wildcard) this.all = this.valid(await this.options.readAll());
       this.reset();
+      if (this.wildcard) {
+        return this.options.readAll().then(
+          (names) => {
+            this.all = this.valid(names);
+            return this.pickList();
+          },
+          (error: unknown) => {
+            this.refreshedAt = Number.NEGATIVE_INFINITY; // read again at the next exchange
+            throw error;
+          },
+        );
+      }
     }
+    return this.pickList();
+  }
+
+  private pickList(): readonly string[] {
     if (!this.changed) return this.passed; // the hot path: same queues as last time
     this.changed = false;
     let list = this.pick();

@@ -95,7 +95,8 @@ export class RedisWorkerOperations implements WorkerOperations {
       this.pending.add(reply.unset);
       return { jobs: reply.jobs, dry: false };
     }
-    const queues = await this.selection.next();
+    const next = this.selection.next();
+    const queues = Array.isArray(next) ? (next as readonly string[]) : await next; // no extra tick on the hot path
     const reply = await this.jobs.exchangeWithNotices(done, max, first, queues, this.selection.watchingWake);
     this.pending.add(reply.unset);
     return { jobs: reply.jobs, dry: this.selection.settle(queues, reply.leadingEmpty, reply.jobs, max, this.jobs.wakeId) };
