@@ -18,7 +18,7 @@ import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { toJobJson } from '../protocol/job-json.js';
 import { decodePayload, encodePayload, newJobId, queueTimeNow, type JobPayload } from '../protocol/payload.js';
-import { enqueueJobCommand, enqueueJobs, isNoScript, type EncodedJob } from '../protocol/scripts/enqueue-jobs.js';
+import { enqueueJobCommand, enqueueJobs, enqueueKeys, isNoScript, type EncodedJob, type EnqueueKeys } from '../protocol/scripts/enqueue-jobs.js';
 import { Deadlines } from './deadlines.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
@@ -80,6 +80,7 @@ export class ResqueClient {
   private refusal?: Error;
   /** One sweeping timer for every call's deadline, instead of a timer per enqueue. */
   private readonly deadlines = new Deadlines();
+  private readonly enqueueKeys: EnqueueKeys;
   private readonly batcher = new EnqueueBatcher(
     (queue, job) => this.sendOne(queue, job),
     (queue, jobs) => this.push(queue, jobs),
@@ -88,6 +89,7 @@ export class ResqueClient {
   constructor(options: ResqueClientOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
+    this.enqueueKeys = enqueueKeys(options.keys);
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5000;
     this.redis.on('error', (error: Error) => {
       this.refusal = isPermanentConnectionError(error) ? error : undefined;
@@ -149,7 +151,7 @@ export class ResqueClient {
   /** One job, one EVALSHA, under the shared deadline: the hot path of an awaited enqueue. */
   private sendOne(queue: string, job: PreparedJob, withSource = false): Promise<string> {
     const timeoutMs = this.enqueueTimeoutMs;
-    const command = enqueueJobCommand(this.redis, this.keys, queue, job, withSource);
+    const command = enqueueJobCommand(this.redis, this.enqueueKeys, queue, job, withSource);
     // At the deadline the command itself is rejected (a reply after that is ignored by ioredis):
     // no wrapper promise per call.
     const entry = this.deadlines.add(Date.now() + timeoutMs, () => command.reject(new RedisUnavailableError('enqueue', timeoutMs, true)));

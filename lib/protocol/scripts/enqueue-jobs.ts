@@ -37,14 +37,39 @@ const ENQUEUE_SHA = createHash('sha1').update(enqueueScript.lua).digest('hex');
  * command of ioredis' defineCommand, and the caller can reject the command at its deadline.
  * KEYS and ARGV are exactly what enqueueJobs sends for a batch of one (enqueue.lua's header).
  */
-export function enqueueJobCommand(redis: Redis, keys: ResqueKeys, queue: string, job: EncodedJob, withSource = false): Command {
+export function enqueueJobCommand(redis: Redis, keys: EnqueueKeys, queue: string, job: EncodedJob, withSource = false): Command {
   const script = withSource ? enqueueScript.lua : ENQUEUE_SHA;
+  const list = keys.queue(queue);
   const args =
     job.statusKey === undefined
-      ? [script, 3, keys.queues, keys.queue(queue), keys.wake, queue, '', job.payload]
-      : [script, 4, keys.queues, keys.queue(queue), keys.wake, job.statusKey, queue, waiting(), job.payload];
+      ? [script, 3, keys.queues, list, keys.wake, queue, '', job.payload]
+      : [script, 4, keys.queues, list, keys.wake, job.statusKey, queue, waiting(), job.payload];
   // As ioredis' own command methods build it (keyPrefix from the client's options, string replies).
   return new Command(withSource ? 'eval' : 'evalsha', args, { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' });
+}
+
+/** The keys the one-job path needs, computed once per client (ResqueKeys builds a new string per call). */
+export interface EnqueueKeys {
+  readonly queues: string;
+  readonly wake: string;
+  queue(name: string): string;
+}
+
+/** EnqueueKeys of `keys`, remembering the last queue's key: producers repeat the same few queues. */
+export function enqueueKeys(keys: ResqueKeys): EnqueueKeys {
+  let lastQueue: string | undefined;
+  let lastKey = '';
+  return {
+    queues: keys.queues,
+    wake: keys.wake,
+    queue(name) {
+      if (name !== lastQueue) {
+        lastQueue = name;
+        lastKey = keys.queue(name);
+      }
+      return lastKey;
+    },
+  };
 }
 
 function waiting(): string {
