@@ -170,7 +170,6 @@ export class ResqueClient {
     );
   }
 
-
   /** Enqueues many jobs of one class; every item is validated before anything is written. */
   async enqueueBulk(queue: string, className: string, items: readonly unknown[], trackStatus = false): Promise<string[]> {
     const jobs = items.map((data) => this.prepare(queue, className, data, trackStatus));
