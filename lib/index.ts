@@ -88,3 +88,7 @@ export { JobLifecycle, type JobClassPolicy, type JobRun } from './scheduler/job-
 export { JobLocks } from './scheduler/job-locks.js';
 export { lockKeyOf } from './protocol/lock-key.js';
 export type { UniqueOptions, RunLockOptions } from './options/lock-options.js';
+
+// Operations. prom-client and @nestjs/terminus are optional peers, loaded only when these are used.
+export { ResqueMetricsModule, ResqueMetrics } from './metrics/resque-metrics.module.js';
+export { MissingPeerError } from './errors/missing-peer.error.js';

@@ -10,6 +10,8 @@
  *   runs the worker loop
  *   job-started {token, ...}           ->   only for jobs with a timeout: the host enforces it
  *   job-finished {tokens}              ->   ditto
+ *   metrics {batch}                    ->   with METRICS_PORT (start.metrics): job counts and durations since
+ *                                            the last batch, about once a second and before exiting
  *   quota-reached {reason?}            ->   it takes no more jobs (quota, memory ceiling): the host replaces it now
  *   drained                            ->   INTERVAL=0 and the queues are empty: it exits, and the host
  *                                            forks no more children and exits 0 once all have exited
@@ -18,6 +20,7 @@
  */
 import type { WorkerSettings } from '../options/worker-settings.js';
 import type { PortableRedisOptions } from '../redis/connection.js';
+import type { JobMetricsBatch } from '../metrics/job-metrics.js';
 
 /** What the host needs to know of a job class to judge its fate when its process dies. */
 export interface JobPolicy {
@@ -63,7 +66,20 @@ export interface QuotaReachedMessage {
   readonly reason?: string;
 }
 
-export type ChildMessage = ReadyMessage | JobStartedMessage | JobFinishedMessage | ChildErrorMessage | QuotaReachedMessage | { readonly type: 'drained' };
+/** Aggregated in the child (lib/metrics/job-metrics.ts): one message per second at most, whatever the throughput. */
+export interface MetricsMessage {
+  readonly type: 'metrics';
+  readonly batch: JobMetricsBatch;
+}
+
+export type ChildMessage =
+  | ReadyMessage
+  | JobStartedMessage
+  | JobFinishedMessage
+  | ChildErrorMessage
+  | QuotaReachedMessage
+  | MetricsMessage
+  | { readonly type: 'drained' };
 
 export interface StartMessage {
   readonly type: 'start';
@@ -74,6 +90,8 @@ export interface StartMessage {
   readonly maxJobs: number;
   /** Connect and register, then wait for `go`: a warm spare, ready to take a job within a round trip. */
   readonly hold: boolean;
+  /** The host serves Prometheus metrics (METRICS_PORT): record job counts and durations and send them in batches. */
+  readonly metrics?: boolean;
 }
 
 export type HostMessage =

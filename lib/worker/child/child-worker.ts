@@ -25,6 +25,7 @@ import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
 import { JobLifecycle, type JobClassPolicy } from '../../scheduler/job-lifecycle.js';
 import { within } from '../within.js';
+import type { JobMetricsRecorder } from '../../metrics/job-metrics.js';
 
 export interface ChildWorkerOptions {
   /** The application's client; the worker duplicates it with worker-friendly retry settings. */
@@ -41,6 +42,8 @@ export interface ChildWorkerOptions {
   readonly jobPolicy?: (className: string) => JobClassPolicy | undefined;
   /** Jobs acknowledged in Redis (the benchmark counts completions here). */
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
+  /** Records each run's queue, class, outcome and duration (the host serves them as Prometheus metrics). */
+  readonly metrics?: JobMetricsRecorder;
   /** The child passed its memory ceiling after a job: it takes no more jobs and ends its loop. */
   readonly onRecycle?: (reason: string) => void;
 }
@@ -109,6 +112,9 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     stopLoop();
     options.onRecycle?.(`${Math.round(rss / 2 ** 20)} MB resident after a job, above MAX_CHILD_MEMORY_MB=${settings.maxChildMemoryMb}`);
   };
+  const metrics = options.metrics;
+  /** The class of each job that started running, for its metrics (a payload that does not decode has none). */
+  const classes = new Map<string, string>();
   const perform = createPerformer({
     keys,
     payloadBytes: (job) => readInflightPayload(redis, keys.inflight(id), job.token),
@@ -116,6 +122,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     run: options.run,
     lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
     onStart: (job, className) => {
+      if (metrics) classes.set(job.token, className);
       if (!busy) {
         busy = true;
         setTitle(titles.processing(job.queue, className));
@@ -131,9 +138,11 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   const running = new Map<string, { job: ReservedJob; startedAt: Date }>();
   // Between jobs only: a job that finished, and the loop not yet asking for the next one.
   const performThenCheck: typeof perform = (job) => {
-    running.set(job.token, { job, startedAt: new Date() });
+    const startedAt = new Date();
+    running.set(job.token, { job, startedAt });
     return perform(job).then((finished) => {
       running.delete(job.token);
+      if (metrics) recordRun(metrics, job, finished, classes, startedAt.getTime());
       unacknowledged++;
       checkMemory();
       return finished;
@@ -200,6 +209,16 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   };
 }
 
+
+/** A run's metrics; a deferral that never ran (a held run-time lock) or a prefetched job handed back is not a run. */
+function recordRun(metrics: JobMetricsRecorder, job: ReservedJob, finished: FinishedJob, classes: Map<string, string>, startedMs: number): void {
+  const className = classes.get(job.token);
+  classes.delete(job.token);
+  if (finished.outcome === 'return' || (finished.outcome === 'delayed' && className === undefined)) return;
+  const outcome = finished.outcome === 'delayed' ? 'retried' : finished.outcome;
+  // A payload that does not decode never names a class we could trust: counted under ''.
+  metrics.record(job.queue, className ?? '', outcome, Math.max(0, Date.now() - startedMs) / 1000);
+}
 
 /** `worker:<id>` as exchange.lua writes it: the payload byte for byte when it is JSON, else as a JSON string. */
 function workingOnRecord(job: ReservedJob, startedAt: Date, name: string): string {

@@ -16,6 +16,10 @@ import { setTitle, titles } from '../process-title.js';
 import type { WorkerLoop } from '../worker-loop.js';
 import { createChildWorker, type ChildWorker } from './child-worker.js';
 import { jobPolicyOf } from './job-policy.js';
+import { JobMetricsRecorder } from '../../metrics/job-metrics.js';
+
+/** How often a child sends its job metrics to the host (METRICS_PORT): one IPC message, whatever the throughput. */
+const METRICS_BATCH_MS = 1_000;
 
 export type AppModuleLoader = () => Type<unknown> | Promise<Type<unknown>>;
 
@@ -49,6 +53,13 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   let worker: ChildWorker | undefined;
   let drainRequested = false;
   let go: (() => void) | undefined;
+  let metrics: JobMetricsRecorder | undefined;
+  /** Sends what the recorder holds; resolves once the host has it (or cannot get it). */
+  const flushMetrics = (): Promise<void> => {
+    const batch = metrics?.take();
+    if (!batch || !process.connected) return Promise.resolve();
+    return new Promise((resolve) => process.send?.({ type: 'metrics', batch } satisfies ChildMessage, undefined, undefined, () => resolve()) ?? resolve());
+  };
   const released = new Promise<void>((resolve) => {
     go = resolve;
   });
@@ -123,7 +134,12 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
 
   async function start(message: StartMessage): Promise<void> {
     let recycled = false;
+    if (message.metrics) {
+      metrics = new JobMetricsRecorder();
+      setInterval(() => void flushMetrics(), METRICS_BATCH_MS).unref();
+    }
     worker = await createChildWorker({
+      metrics,
       appRedis,
       redisOverrides: fromPortable(message.redis),
       settings: message.settings,
@@ -158,6 +174,8 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
 
   /** `boundedMs`: leaving without Redis, the application's shutdown hooks get this long. */
   async function exitCleanly(boundedMs?: number): Promise<never> {
+    // The last jobs' metrics, before the host counts this child gone (fork-per-job sends only this one).
+    await Promise.race([flushMetrics(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
     const closed = app.close().catch(() => undefined);
     await (boundedMs === undefined ? closed : Promise.race([closed, new Promise((resolve) => setTimeout(resolve, boundedMs))]));
     process.exit(0);

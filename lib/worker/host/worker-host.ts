@@ -30,6 +30,7 @@ import { setTitle, titles } from '../process-title.js';
 import { printable } from '../../protocol/printable.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
+import { InvalidSettingError } from '../../errors/invalid-setting.error.js';
 import { chooseHostRedisOptions, connectHostRedis, optionsFromUrl } from './host-redis.js';
 import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
@@ -42,6 +43,9 @@ import { childExecArgv, childMemoryEnv } from './child-exec-argv.js';
 import { prepareChildLaunch, type ChildLaunch } from './child-bundle.js';
 import { missingLaunchFile, missingLaunchMessage } from './missing-launch-file.js';
 import type { DelayedScheduler } from '../../scheduler/scheduler.js';
+import { metricsPortFromEnv } from '../../metrics/metrics-port.js';
+import { loadPromClient, type Prom } from '../../metrics/load-prom-client.js';
+import { startHostMetricsServer, type HostMetricsServer } from '../../metrics/metrics-server.js';
 
 type HostState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
@@ -75,6 +79,9 @@ export class WorkerHost {
   private scheduler: DelayedScheduler | undefined;
   private exited!: () => void;
   private readonly envSettings: ReturnType<typeof settingsFromEnv>;
+  /** METRICS_PORT: Prometheus metrics on 127.0.0.1 (lib/metrics/); prom-client is loaded only then. */
+  private readonly metricsPort: number | undefined;
+  private metrics: HostMetricsServer | undefined;
 
   constructor(private readonly options: RunWorkerOptions) {
     // First thing: a signal during start-up must meet our handlers, not the default action.
@@ -90,6 +97,7 @@ export class WorkerHost {
     // A malformed URL stops us here, before any child boots (an empty REDIS_URL too: never a silent 6379).
     if (process.env.REDIS_URL !== undefined) optionsFromUrl(process.env.REDIS_URL, 'REDIS_URL');
     if (typeof options.redis === 'string') optionsFromUrl(options.redis, "runWorker's redis option");
+    this.metricsPort = metricsPortFromEnv(process.env);
   }
 
   async start(): Promise<void> {
@@ -97,6 +105,8 @@ export class WorkerHost {
     const exited = new Promise<void>((resolve) => {
       this.exited = resolve;
     });
+    // A missing prom-client is a one-line error before any child boots.
+    const prom: Prom | undefined = this.metricsPort === undefined ? undefined : await loadPromClient('METRICS_PORT (the worker host\'s Prometheus metrics)');
     this.launch = await prepareChildLaunch(this.entry, this.execArgv);
     const first = await this.bootFirstChild();
     if (!first) return this.stopDuringStart(exited);
@@ -120,6 +130,15 @@ export class WorkerHost {
     // Pending recoveries at shutdown are not waited for while Redis is away.
     redis.on('close', () => this.maybeFinish());
     this.redisOptions = redisOptions;
+    if (prom && this.metricsPort !== undefined) {
+      try {
+        this.metrics = await startHostMetricsServer(prom, this.metricsPort, redis, this.keys);
+      } catch (error) {
+        for (const child of this.children) child.kill(undefined);
+        throw new InvalidSettingError('METRICS_PORT', String(this.metricsPort), `cannot be served on 127.0.0.1: ${(error as Error).message}`);
+      }
+      this.log(`metrics on http://127.0.0.1:${this.metrics.port}/metrics`);
+    }
     if (this.settings.pidFile) writeFileSync(this.settings.pidFile, `${process.pid}\n`);
     this.scheduler = startHostScheduler(redis, this.keys, this.settings, (message) => this.log(message));
     const liveness = new HostLiveness({
@@ -241,6 +260,9 @@ export class WorkerHost {
       case 'fatal':
         this.log(`child ${child.pid} failed: ${message.message}`);
         break;
+      case 'metrics':
+        this.metrics?.totals.merge(message.batch);
+        break;
     }
   }
 
@@ -291,7 +313,7 @@ export class WorkerHost {
     const maxJobs = this.settings.forkPerJob ? 1 : this.settings.maxJobsPerChild;
     // Jobs in flight under this id belong to a dead process whose pid the child now has: settle them first.
     void this.liveness!.recoverPreviousOwner(id).then(
-      () => child.send({ type: 'start', settings: this.settings, redis: toPortable(this.redisOptions), maxJobs, hold }),
+      () => child.send({ type: 'start', settings: this.settings, redis: toPortable(this.redisOptions), maxJobs, hold, metrics: this.metrics !== undefined }),
       (error: Error) => {
         this.log(`recovering a previous owner of ${id} failed (${error.message}); replacing child ${child.pid}`);
         child.kill(undefined);
@@ -418,6 +440,7 @@ export class WorkerHost {
     if (this.stopTimer) clearTimeout(this.stopTimer);
     this.recoveries.stop();
     for (const timer of this.timers) clearInterval(timer);
+    void this.metrics?.close();
     if (this.settings?.pidFile) rmSync(this.settings.pidFile, { force: true });
     // Giving the scheduler lock up needs Redis: not waited for long while it is away (the lock expires).
     void within(this.scheduler?.stop(), this.redis?.status === 'ready' ? 3_000 : 0).then(() => (this.redis ? quietly(this.redis) : undefined)).finally(() => {

@@ -1,0 +1,108 @@
+/**
+ * Job counters and duration histograms, aggregated where jobs run and merged where they are served.
+ * No prom-client here: a child records into plain numbers and sends one small batch about every
+ * second (never a message per job), and the host merges batches into its totals, which the
+ * Prometheus side (prometheus-metrics.ts) reads at scrape time.
+ */
+
+/** Upper bounds in seconds of the job duration histogram (prom-client's defaults, plus a minute and ten). */
+export const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600];
+
+/**
+ * How a job run ended, as the exchange acknowledges it. `retried`: it ran, failed, and was put back
+ * for another attempt; a job deferred without running (a held run-time lock) is not counted at all.
+ */
+export type JobOutcome = 'ok' | 'fail' | 'retried';
+
+/** One queue and class's counts since the last batch. */
+export interface JobCounts {
+  readonly queue: string;
+  readonly className: string;
+  readonly ok: number;
+  readonly fail: number;
+  readonly retried: number;
+}
+
+/** One class's durations since the last batch: `buckets[i]` counts runs of at most DURATION_BUCKETS[i] (not cumulative; the last slot is +Inf). */
+export interface DurationCounts {
+  readonly className: string;
+  readonly buckets: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+/** What a child sends its host (ipc.ts `metrics`): deltas since its previous batch. */
+export interface JobMetricsBatch {
+  readonly counts: readonly JobCounts[];
+  readonly durations: readonly DurationCounts[];
+}
+
+interface MutableCounts { queue: string; className: string; ok: number; fail: number; retried: number }
+interface MutableDurations { className: string; buckets: number[]; sum: number; count: number }
+
+/** Deltas in a child (or an in-process worker) between two batches. */
+export class JobMetricsRecorder {
+  private counts = new Map<string, MutableCounts>();
+  private durations = new Map<string, MutableDurations>();
+
+  record(queue: string, className: string, outcome: JobOutcome, seconds: number): void {
+    // A NUL cannot be in a Redis key segment we read queue names from, nor in a class name we run.
+    const key = `${queue}\u0000${className}`;
+    let counts = this.counts.get(key);
+    if (!counts) this.counts.set(key, (counts = { queue, className, ok: 0, fail: 0, retried: 0 }));
+    counts[outcome]++;
+    let durations = this.durations.get(className);
+    if (!durations) this.durations.set(className, (durations = { className, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+    durations.buckets[bucketIndex(seconds)]!++;
+    durations.sum += seconds;
+    durations.count++;
+  }
+
+  get empty(): boolean {
+    return this.counts.size === 0;
+  }
+
+  /** The deltas since the previous call, or undefined when no job finished meanwhile. */
+  take(): JobMetricsBatch | undefined {
+    if (this.counts.size === 0) return undefined;
+    const batch: JobMetricsBatch = { counts: [...this.counts.values()], durations: [...this.durations.values()] };
+    this.counts = new Map();
+    this.durations = new Map();
+    return batch;
+  }
+}
+
+function bucketIndex(seconds: number): number {
+  for (let i = 0; i < DURATION_BUCKETS.length; i++) if (seconds <= DURATION_BUCKETS[i]!) return i;
+  return DURATION_BUCKETS.length;
+}
+
+/** Totals since the host started, merged from every child's batches. Batches come over IPC: checked, not trusted blindly. */
+export class JobMetricsTotals {
+  readonly counts = new Map<string, MutableCounts>();
+  readonly durations = new Map<string, MutableDurations>();
+
+  merge(batch: JobMetricsBatch): void {
+    for (const c of batch.counts ?? []) {
+      if (typeof c?.queue !== 'string' || typeof c.className !== 'string') continue;
+      const key = `${c.queue}\u0000${c.className}`;
+      let total = this.counts.get(key);
+      if (!total) this.counts.set(key, (total = { queue: c.queue, className: c.className, ok: 0, fail: 0, retried: 0 }));
+      total.ok += count(c.ok);
+      total.fail += count(c.fail);
+      total.retried += count(c.retried);
+    }
+    for (const d of batch.durations ?? []) {
+      if (typeof d?.className !== 'string' || !Array.isArray(d.buckets) || d.buckets.length !== DURATION_BUCKETS.length + 1) continue;
+      let total = this.durations.get(d.className);
+      if (!total) this.durations.set(d.className, (total = { className: d.className, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
+      for (let i = 0; i < d.buckets.length; i++) total.buckets[i]! += count(d.buckets[i]);
+      total.sum += Number.isFinite(d.sum) && d.sum >= 0 ? d.sum : 0;
+      total.count += count(d.count);
+    }
+  }
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
