@@ -37,6 +37,7 @@ export class RedisWorkerOperations implements WorkerOperations {
   private nextToken = (Date.now() % 1e9) * 100;
   private reconnected = false;
   private watcher: { client: Redis; id: number | undefined } | undefined;
+  private unblockDenied = false;
   private readonly redis: Redis;
   private readonly keys: ResqueKeys;
   private readonly jobs: JobExchange;
@@ -174,9 +175,24 @@ export class RedisWorkerOperations implements WorkerOperations {
     return queue === '' || queues.includes('*') || queues.includes(queue);
   }
 
+  /**
+   * Ends a blocked XREAD early. A Redis user without `+client|unblock` (ACL) cannot: warned once,
+   * the blocked connection is then closed instead and the next wait opens a new one.
+   */
   private async unblock(): Promise<void> {
-    const id = this.watcher?.id;
-    if (id !== undefined) await this.redis.client('UNBLOCK', id).catch(() => 0);
+    const watcher = this.watcher;
+    if (watcher?.id === undefined) return;
+    if (!this.unblockDenied) {
+      const denied = await this.redis.client('UNBLOCK', watcher.id).then(
+        () => false,
+        (error: Error) => /NOPERM/.test(error.message),
+      );
+      if (!denied) return;
+      this.unblockDenied = true;
+      console.warn(`[resque ${process.pid}] CLIENT UNBLOCK is denied to this Redis user (grant +client|unblock): an idle wait is ended by reconnecting instead`);
+    }
+    if (this.watcher === watcher) this.watcher = undefined;
+    watcher.client.disconnect();
   }
 
   async close(): Promise<void> {

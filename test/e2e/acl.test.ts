@@ -12,6 +12,8 @@ import { QueueService, ResqueClient, ResqueModule } from '../../lib/index.js';
 import { ACL_COMMANDS, aclUser } from '../support/acl.js';
 import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis, E2E_QUEUE } from './support/e2e-redis.js';
+import { titleOf } from './support/host-process.js';
+import { waitFor } from '../support/wait.js';
 
 const TEST = { timeout: 60_000 };
 const env = useHostTestEnvironment();
@@ -70,5 +72,36 @@ describe('ACL user with the documented command set', () => {
     if (process.env.ACL_DEBUG) console.log(output);
     assert.doesNotMatch(output, /NOPERM|ready check|Unhandled error/i, output);
     assert.equal(host.stderr.filter((line) => line.trim() !== '').length, 0, output);
+  });
+
+  test('without +client|unblock: one warning, and the worker goes on (pause, resume, a job at once)', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const user = `jobs-nounblock-${t.prefix}`;
+    const password = 'acl-pw-2';
+    const commands = Object.values(ACL_COMMANDS).map((set) => set.replace(' +client|unblock', ''));
+    await env.redis.call('ACL', 'SETUSER', user, ...aclUser(password, t.prefix, commands));
+    const url = `redis://${user}:${password}@127.0.0.1:${env.server.port}`;
+    const host = env.hosts.start(t.env({ REDIS_URL: url, BLOCKING: '1', INTERVAL: '60' }));
+    await host.waitForLine(/started/);
+    const [child] = await host.waitForChildren(1);
+    await waitFor(() => /Waiting for/.test(titleOf(child) ?? ''), `child ${child} idle\n${host.output()}`, 15_000, 20);
+
+    // A pause ends the idle wait early: that is what CLIENT UNBLOCK is for.
+    host.signal('SIGUSR2');
+    await waitFor(() => [...host.stdout, ...host.stderr].find((line) => /CLIENT UNBLOCK/.test(line)), `the warning\n${host.output()}`, 15_000, 20);
+    host.signal('SIGCONT');
+    await host.waitForLine(/CONT: resumed/);
+    // A job with its wake-up entry (as our producers write it) runs well before INTERVAL (60 s).
+    await t.push('EchoJob', { n: 1 });
+    await env.redis.xadd(t.keys.wake, 'MAXLEN', '~', '100', '*', 'q', E2E_QUEUE);
+    await t.waitForDone(1, 20_000);
+
+    host.signal('SIGUSR2');
+    await host.waitForLine(/USR2: paused/);
+    host.signal('SIGQUIT');
+    await host.waitForExit(20_000);
+    const warnings = [...host.stdout, ...host.stderr].filter((line) => /CLIENT UNBLOCK/.test(line));
+    assert.equal(warnings.length, 1, `warned once:\n${host.output()}`);
+    assert.match(warnings[0], /\+client\|unblock/);
   });
 });
