@@ -32,3 +32,11 @@ for (const entry of ['worker/host/worker-host.js', 'worker/child/run-child.js', 
     assert.deepEqual([...specifiers].filter((s) => s === 'prom-client' || s.startsWith('@nestjs/terminus')), []);
   });
 }
+
+// The CLI, the host's metrics server and the health checks run without Nest (the CLI in a bare `npx`).
+for (const entry of ['cli/main.js', 'metrics/metrics-server.js', 'health/resque-health-checks.js']) {
+  test(`${entry} reaches no @nestjs package and no optional peer statically`, { timeout: 10_000 }, () => {
+    const specifiers = [...staticImports(entry)];
+    assert.deepEqual(specifiers.filter((s) => s.startsWith('@nestjs/') || s === 'prom-client'), []);
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * What each CLI command does and prints, apart from argument parsing (program.ts) so tests and
+ * the parser stay small. Human output escapes everything read from Redis (printable); `--json`
+ * output is JSON.stringify's, which escapes control characters itself.
+ */
+import type { Redis } from 'ioredis';
+import { ResqueClient } from '../client/resque-client.js';
+import { readRedisSnapshot } from '../metrics/redis-snapshot.js';
+import type { ResqueKeys } from '../protocol/keys.js';
+import { printable } from '../protocol/printable.js';
+
+export interface CliContext {
+  readonly redis: Redis;
+  readonly keys: ResqueKeys;
+  readonly out: (line: string) => void;
+}
+
+function client(ctx: CliContext): ResqueClient {
+  return new ResqueClient({ redis: ctx.redis, keys: ctx.keys });
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd());
+}
+
+export async function queues(ctx: CliContext, json: boolean): Promise<void> {
+  const snapshot = await readRedisSnapshot(ctx.redis, ctx.keys);
+  const list = snapshot.queues.map((q) => ({ name: q.name, size: q.depth, latencySeconds: Math.round(q.latency * 1000) / 1000 }));
+  if (json) return ctx.out(JSON.stringify(list));
+  if (list.length === 0) return ctx.out('no queues');
+  ctx.out(table([['QUEUE', 'SIZE', 'OLDEST'], ...list.map((q) => [printable(q.name), String(q.size), q.size > 0 ? `${q.latencySeconds}s` : '-'])]).join('\n'));
+}
+
+export async function workers(ctx: CliContext, json: boolean): Promise<void> {
+  const list = await client(ctx).workers();
+  if (json) return ctx.out(JSON.stringify(list));
+  if (list.length === 0) return ctx.out('no workers');
+  const className = (payload: unknown) => (payload && typeof payload === 'object' && typeof (payload as { class?: unknown }).class === 'string' ? (payload as { class: string }).class : '?');
+  ctx.out(
+    table([
+      ['WORKER', 'HEARTBEAT', 'RUNNING'],
+      ...list.map((w) => [printable(w.id), printable(w.heartbeat ?? '-'), w.job ? printable(`${className(w.job.payload)} on ${w.job.queue} since ${w.job.run_at}`) : 'idle']),
+    ]).join('\n'),
+  );
+}
+
+export async function stats(ctx: CliContext, json: boolean): Promise<void> {
+  const [base, snapshot, paused] = await Promise.all([client(ctx).stats(), readRedisSnapshot(ctx.redis, ctx.keys), ctx.redis.get(ctx.keys.pauseAllWorkers)]);
+  const all = { ...base, delayed: snapshot.delayed, retrying: snapshot.retrying, paused: paused === 'true' };
+  if (json) return ctx.out(JSON.stringify(all));
+  ctx.out(table(Object.entries(all).map(([name, value]) => [name, String(value)])).join('\n'));
+}
+
+export async function failedList(ctx: CliContext, start: number, count: number, json: boolean): Promise<void> {
+  const c = client(ctx);
+  const [list, total] = await Promise.all([c.failed(start, count), c.failedCount()]);
+  if (json) return ctx.out(JSON.stringify({ total, start, jobs: list.map((f) => ({ index: f.index, record: f.record ?? null, raw: f.record ? undefined : f.raw })) }));
+  if (list.length === 0) return ctx.out(`no failed jobs at ${start}.. (${total} in all)`);
+  const rows = list.map((f) => {
+    const r = f.record;
+    const cls = r && r.payload && typeof r.payload === 'object' ? String((r.payload as { class?: unknown }).class ?? '?') : '?';
+    return [String(f.index), printable(r?.failed_at ?? '?'), printable(r?.queue ?? '?'), printable(cls, 60), printable(r ? `${r.exception}: ${r.error}` : 'unreadable record', 120)];
+  });
+  ctx.out(table([['INDEX', 'FAILED AT', 'QUEUE', 'CLASS', 'ERROR'], ...rows]).join('\n'));
+  ctx.out(`${list.length} of ${total} shown (from index ${start})`);
+}
+
+export async function failedRetry(ctx: CliContext, index: number, keep: boolean): Promise<void> {
+  const c = client(ctx);
+  if (keep) await c.retryFailed(index);
+  else await c.retryAndRemoveFailed(index);
+  ctx.out(keep ? `requeued failed job ${index} (record kept, marked retried)` : `requeued failed job ${index} and removed its record`);
+}
+
+export async function failedRemove(ctx: CliContext, index: number): Promise<void> {
+  await client(ctx).removeFailed(index);
+  ctx.out(`removed failed job ${index}`);
+}
+
+export async function failedClear(ctx: CliContext): Promise<void> {
+  const removed = await client(ctx).clearFailed();
+  ctx.out(`removed ${removed} failed job(s)`);
+}
+
+/** Ruby's `pause-all-workers`: Ruby workers and ours take no new jobs while it is "true". */
+export async function pause(ctx: CliContext): Promise<void> {
+  await ctx.redis.set(ctx.keys.pauseAllWorkers, 'true');
+  ctx.out('paused: workers take no new jobs (pause-all-workers; running jobs finish)');
+}
+
+export async function resume(ctx: CliContext): Promise<void> {
+  await ctx.redis.del(ctx.keys.pauseAllWorkers);
+  ctx.out('resumed');
+}

@@ -1,0 +1,65 @@
+/**
+ * The command line, parsed by commander (subcommands, --help, unknown options and missing arguments
+ * reported in one line with exit 1). Every command opens Redis only after its arguments parsed.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { VERSION } from '../version.js';
+import { openCliConnection } from './cli-connection.js';
+import * as commands from './commands.js';
+import type { CliContext } from './commands.js';
+
+export interface ProgramIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (line: string) => void;
+  readonly err: (text: string) => void;
+}
+
+function nonNegativeInteger(name: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`${name} must be a whole number >= 0`);
+    return Number(value);
+  };
+}
+
+export function buildProgram(io: ProgramIo): Command {
+  const withRedis = (run: (ctx: CliContext) => Promise<void>) => async () => {
+    const { redis, keys } = await openCliConnection(io.env);
+    try {
+      await run({ redis, keys, out: io.out });
+    } finally {
+      redis.disconnect();
+    }
+  };
+  const program = new Command('nestjs-resque')
+    .description('Look at and steer Resque queues (REDIS_URL, PREFIX as for the worker; any Resque: PHP, Ruby, node)')
+    .version(VERSION)
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text) })
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  program.command('queues').description('queues with their sizes and the age of their oldest job').option('--json', 'as JSON: [{"name","size","latencySeconds"}]')
+    .action((o: { json?: boolean }) => withRedis((ctx) => commands.queues(ctx, !!o.json))());
+  program.command('workers').description('registered workers and what each is running').option('--json', 'as JSON')
+    .action((o: { json?: boolean }) => withRedis((ctx) => commands.workers(ctx, !!o.json))());
+  program.command('stats').description('processed, failed, pending, workers, delayed, retrying, paused').option('--json', 'as JSON')
+    .action((o: { json?: boolean }) => withRedis((ctx) => commands.stats(ctx, !!o.json))());
+
+  const failed = program.command('failed').description('failed jobs: list, retry, remove, clear');
+  failed.command('list').description('failure records, oldest first').option('--start <index>', 'first index', nonNegativeInteger('--start'), 0)
+    .option('--count <n>', 'how many', nonNegativeInteger('--count'), 20).option('--json', 'as JSON')
+    .action((o: { start: number; count: number; json?: boolean }) => withRedis((ctx) => commands.failedList(ctx, o.start, o.count, !!o.json))());
+  failed.command('retry').description('requeue the failed job at <index> and remove its record (Resque requeue + remove)').argument('<index>', 'index in the failed list', nonNegativeInteger('index'))
+    .option('--keep', 'keep the record, marked retried_at (Ruby\'s Failure.requeue)')
+    .action((index: number, o: { keep?: boolean }) => withRedis((ctx) => commands.failedRetry(ctx, index, !!o.keep))());
+  failed.command('remove').description('remove the failure record at <index>').argument('<index>', 'index in the failed list', nonNegativeInteger('index'))
+    .action((index: number) => withRedis((ctx) => commands.failedRemove(ctx, index))());
+  failed.command('clear').description('remove every failure record (needs --yes)').option('--yes', 'really remove them all')
+    .action((o: { yes?: boolean }) => {
+      if (!o.yes) failed.error('error: failed clear removes every failure record: add --yes');
+      return withRedis((ctx) => commands.failedClear(ctx))();
+    });
+
+  program.command('pause').description("pause every worker (Ruby's pause-all-workers key: Ruby's workers and ours)").action(() => withRedis(commands.pause)());
+  program.command('resume').description('undo pause').action(() => withRedis(commands.resume)());
+  return program;
+}
