@@ -7,6 +7,8 @@
 
 /** Upper bounds in seconds of the job duration histogram (prom-client's defaults, plus a minute and ten). */
 export const DURATION_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600];
+/** Upper bounds in seconds of the wait histogram (enqueue to perform): a job can wait for hours. */
+export const WAIT_BUCKETS: readonly number[] = [0.005, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 14400];
 
 /**
  * How a job run ended, as the exchange acknowledges it. `retried`: it ran, failed, and was put back
@@ -23,7 +25,7 @@ export interface JobCounts {
   readonly retried: number;
 }
 
-/** One class's durations since the last batch: `buckets[i]` counts runs of at most DURATION_BUCKETS[i] (not cumulative; the last slot is +Inf). */
+/** One class's durations (or waits) since the last batch: `buckets[i]` counts runs of at most DURATION_BUCKETS[i] (WAIT_BUCKETS[i]); not cumulative; the last slot is +Inf. */
 export interface DurationCounts {
   readonly className: string;
   readonly buckets: readonly number[];
@@ -35,6 +37,8 @@ export interface DurationCounts {
 export interface JobMetricsBatch {
   readonly counts: readonly JobCounts[];
   readonly durations: readonly DurationCounts[];
+  /** Seconds from enqueue (the payload's queue_time) to perform, for jobs that carry one. */
+  readonly waits?: readonly DurationCounts[];
 }
 
 interface MutableCounts { queue: string; className: string; ok: number; fail: number; retried: number }
@@ -44,6 +48,13 @@ interface MutableDurations { className: string; buckets: number[]; sum: number; 
 export class JobMetricsRecorder {
   private counts = new Map<string, MutableCounts>();
   private durations = new Map<string, MutableDurations>();
+  private waits = new Map<string, MutableDurations>();
+
+  /** A job starts `seconds` after it was enqueued. */
+  recordWait(className: string, seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
+    observe(this.waits, WAIT_BUCKETS, className, Math.max(0, seconds));
+  }
 
   record(queue: string, className: string, outcome: JobOutcome, seconds: number): void {
     // A NUL cannot be in a Redis key segment we read queue names from, nor in a class name we run.
@@ -51,11 +62,7 @@ export class JobMetricsRecorder {
     let counts = this.counts.get(key);
     if (!counts) this.counts.set(key, (counts = { queue, className, ok: 0, fail: 0, retried: 0 }));
     counts[outcome]++;
-    let durations = this.durations.get(className);
-    if (!durations) this.durations.set(className, (durations = { className, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
-    durations.buckets[bucketIndex(seconds)]!++;
-    durations.sum += seconds;
-    durations.count++;
+    observe(this.durations, DURATION_BUCKETS, className, seconds);
   }
 
   get empty(): boolean {
@@ -65,25 +72,32 @@ export class JobMetricsRecorder {
   /** The deltas since the previous call, or undefined when no job finished meanwhile. */
   take(): JobMetricsBatch | undefined {
     if (this.counts.size === 0) return undefined;
-    const batch: JobMetricsBatch = { counts: [...this.counts.values()], durations: [...this.durations.values()] };
+    const batch: JobMetricsBatch = { counts: [...this.counts.values()], durations: [...this.durations.values()], waits: [...this.waits.values()] };
     this.counts = new Map();
     this.durations = new Map();
+    this.waits = new Map();
     return batch;
   }
 }
 
-function bucketIndex(seconds: number): number {
-  for (let i = 0; i < DURATION_BUCKETS.length; i++) if (seconds <= DURATION_BUCKETS[i]!) return i;
-  return DURATION_BUCKETS.length;
+function observe(into: Map<string, MutableDurations>, bounds: readonly number[], className: string, seconds: number): void {
+  let h = into.get(className);
+  if (!h) into.set(className, (h = { className, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }));
+  let i = 0;
+  while (i < bounds.length && seconds > bounds[i]!) i++;
+  h.buckets[i]!++;
+  h.sum += seconds;
+  h.count++;
 }
 
 /** Totals since the host started, merged from every child's batches. Batches come over IPC: checked, not trusted blindly. */
 export class JobMetricsTotals {
   readonly counts = new Map<string, MutableCounts>();
   readonly durations = new Map<string, MutableDurations>();
+  readonly waits = new Map<string, MutableDurations>();
 
   merge(batch: JobMetricsBatch): void {
-    for (const c of batch.counts ?? []) {
+    for (const c of Array.isArray(batch?.counts) ? batch.counts : []) {
       if (typeof c?.queue !== 'string' || typeof c.className !== 'string') continue;
       const key = `${c.queue}\u0000${c.className}`;
       let total = this.counts.get(key);
@@ -92,14 +106,19 @@ export class JobMetricsTotals {
       total.fail += count(c.fail);
       total.retried += count(c.retried);
     }
-    for (const d of batch.durations ?? []) {
-      if (typeof d?.className !== 'string' || !Array.isArray(d.buckets) || d.buckets.length !== DURATION_BUCKETS.length + 1) continue;
-      let total = this.durations.get(d.className);
-      if (!total) this.durations.set(d.className, (total = { className: d.className, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 }));
-      for (let i = 0; i < d.buckets.length; i++) total.buckets[i]! += count(d.buckets[i]);
-      total.sum += Number.isFinite(d.sum) && d.sum >= 0 ? d.sum : 0;
-      total.count += count(d.count);
-    }
+    mergeHistograms(this.durations, DURATION_BUCKETS, batch.durations);
+    mergeHistograms(this.waits, WAIT_BUCKETS, batch.waits);
+  }
+}
+
+function mergeHistograms(into: Map<string, MutableDurations>, bounds: readonly number[], from: readonly DurationCounts[] | undefined): void {
+  for (const d of Array.isArray(from) ? from : []) {
+    if (typeof d?.className !== 'string' || !Array.isArray(d.buckets) || d.buckets.length !== bounds.length + 1) continue;
+    let total = into.get(d.className);
+    if (!total) into.set(d.className, (total = { className: d.className, buckets: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }));
+    for (let i = 0; i < d.buckets.length; i++) total.buckets[i]! += count(d.buckets[i]);
+    total.sum += Number.isFinite(d.sum) && d.sum >= 0 ? d.sum : 0;
+    total.count += count(d.count);
   }
 }
 

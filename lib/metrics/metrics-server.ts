@@ -22,7 +22,10 @@ export interface HostMetricsServer {
 export async function startHostMetricsServer(prom: Prom, port: number, redis: Redis, keys: ResqueKeys): Promise<HostMetricsServer> {
   const registry = new prom.Registry();
   const totals = new JobMetricsTotals();
-  registerResqueMetrics(prom, registry, { snapshot: () => readRedisSnapshot(redis, keys), totals });
+  // The host's connection waits out outages (commands queue until Redis is back): while it is not
+  // connected a scrape does not read, or every scrape of an outage would pile commands up.
+  const snapshot = () => (redis.status === 'ready' ? readRedisSnapshot(redis, keys) : Promise.reject(new Error(`Redis ${redis.status}`)));
+  registerResqueMetrics(prom, registry, { snapshot, totals });
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
     if (request.method !== 'GET' || path !== '/metrics') {

@@ -14,10 +14,11 @@
  *   resque_jobs_failed_total{queue,class}     runs that failed (Resque's stat:failed)
  *   resque_jobs_retried_total{queue,class}    runs that failed and were put back for another attempt
  *   resque_job_duration_seconds{class}        histogram of run times
+ *   resque_job_wait_seconds{class}            histogram of enqueue (queue_time) to perform
  */
 import type * as PromClient from 'prom-client';
 type Registry = PromClient.Registry;
-import { DURATION_BUCKETS, type JobMetricsTotals } from './job-metrics.js';
+import { DURATION_BUCKETS, WAIT_BUCKETS, type JobMetricsTotals } from './job-metrics.js';
 import type { Prom } from './load-prom-client.js';
 import type { RedisSnapshot } from './redis-snapshot.js';
 
@@ -77,8 +78,11 @@ export function registerResqueMetrics(prom: Prom, registry: Registry, sources: R
     counter('resque_jobs_processed_total', 'Job runs acknowledged, succeeded or failed', (t) => t.ok + t.fail);
     counter('resque_jobs_failed_total', 'Job runs that failed', (t) => t.fail);
     counter('resque_jobs_retried_total', 'Job runs that failed and were put back for another attempt', (t) => t.retried);
-    names.push('resque_job_duration_seconds');
-    registry.registerMetric(durationHistogram(totals) as unknown as PromClient.Metric);
+    names.push('resque_job_duration_seconds', 'resque_job_wait_seconds');
+    registry.registerMetric(countedHistogram('resque_job_duration_seconds', 'Job run time in seconds', DURATION_BUCKETS, totals.durations) as unknown as PromClient.Metric);
+    registry.registerMetric(
+      countedHistogram('resque_job_wait_seconds', 'Seconds from enqueue (the payload\'s queue_time) to perform, for jobs that carry one', WAIT_BUCKETS, totals.waits) as unknown as PromClient.Metric,
+    );
   }
   return {
     remove() {
@@ -91,18 +95,17 @@ export function registerResqueMetrics(prom: Prom, registry: Registry, sources: R
  * A histogram whose buckets are already counted (in the children): prom-client's Histogram only
  * takes single observations, so this is a metric object of the shape its registry reads (get()).
  */
-function durationHistogram(totals: JobMetricsTotals) {
-  const name = 'resque_job_duration_seconds';
-  const base = { name, help: 'Job run time in seconds', type: 'histogram' as const, aggregator: 'sum' as const };
+function countedHistogram(name: string, help: string, bounds: readonly number[], histograms: JobMetricsTotals['durations']) {
+  const base = { name, help, type: 'histogram' as const, aggregator: 'sum' as const };
   return {
     ...base,
     collect: undefined,
     reset: () => undefined,
     async get() {
       const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
-      for (const d of totals.durations.values()) {
+      for (const d of histograms.values()) {
         let cumulative = 0;
-        DURATION_BUCKETS.forEach((le, i) => {
+        bounds.forEach((le, i) => {
           cumulative += d.buckets[i] ?? 0;
           values.push({ metricName: `${name}_bucket`, labels: { le, class: d.className }, value: cumulative });
         });
@@ -115,18 +118,23 @@ function durationHistogram(totals: JobMetricsTotals) {
   };
 }
 
-/** One Redis read per scrape: the gauges' collect() calls run together and share it; undefined when Redis failed or was too slow. */
+/**
+ * One Redis read per scrape: a registry collects every metric at once (Promise.all), so the gauges
+ * share the read in flight; the next scrape reads again. Undefined when Redis failed or was too slow.
+ */
 function sharedScrape(read: () => Promise<RedisSnapshot>, timeoutMs: number): () => Promise<RedisSnapshot | undefined> {
-  let current: { promise: Promise<RedisSnapshot | undefined>; at: number } | undefined;
+  let pending: Promise<RedisSnapshot | undefined> | undefined;
   return () => {
-    const now = Date.now();
-    if (current && now - current.at < 250) return current.promise;
+    if (pending) return pending;
     let timer: NodeJS.Timeout | undefined;
     const promise = Promise.race([
       read().catch(() => undefined),
       new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs))),
-    ]).finally(() => clearTimeout(timer));
-    current = { promise, at: now };
+    ]).finally(() => {
+      clearTimeout(timer);
+      pending = undefined;
+    });
+    pending = promise;
     return promise;
   };
 }

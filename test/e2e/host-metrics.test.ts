@@ -50,6 +50,9 @@ describe('worker host: Prometheus metrics (METRICS_PORT)', () => {
     assert.equal(sampleValue(samples, 'resque_job_duration_seconds_bucket', { class: 'EchoJob', le: '+Inf' }), 3);
     const sum = sampleValue(samples, 'resque_job_duration_seconds_sum', { class: 'EchoJob' })!;
     assert.ok(sum >= 0 && sum < 10, `duration sum ${sum}`);
+    assert.equal(sampleValue(samples, 'resque_job_wait_seconds_count', { class: 'EchoJob' }), 3, 'php-resque payloads carry queue_time');
+    const waited = sampleValue(samples, 'resque_job_wait_seconds_sum', { class: 'EchoJob' })!;
+    assert.ok(waited >= 0 && waited < 60, `wait sum ${waited}`);
     assert.equal(sampleValue(samples, 'resque_redis_up'), 1);
     assert.equal(sampleValue(samples, 'resque_queue_depth', { queue: 'e2e' }), 0);
     assert.equal(sampleValue(samples, 'resque_workers', { state: 'busy' }), 0);
@@ -93,6 +96,21 @@ describe('worker host: Prometheus metrics (METRICS_PORT)', () => {
     await t.waitForDone(3);
     await waitFor(async () => sampleValue(await scrape(url), 'resque_jobs_processed_total', { queue: 'e2e', class: 'EchoJob' }) === 3, 'three runs counted', 15_000, 200);
     assert.equal(sampleValue(await scrape(url), 'resque_job_duration_seconds_count', { class: 'EchoJob' }), 3);
+  });
+
+  test('Redis down: a scrape still answers, within seconds, with resque_redis_up 0 and the job counters', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const host = env.hosts.start(t.env({ METRICS_PORT: '0' }));
+    const url = await metricsUrl(host);
+    await t.pushPhp('EchoJob', {});
+    await waitFor(async () => sampleValue(await scrape(url), 'resque_jobs_processed_total', { queue: 'e2e', class: 'EchoJob' }) === 1, 'one run counted', 15_000, 200);
+    await env.server.stop(); // afterEach starts it again
+    const started = Date.now();
+    const samples = await scrape(url);
+    assert.ok(Date.now() - started < 8_000, `scrape took ${Date.now() - started} ms`);
+    assert.equal(sampleValue(samples, 'resque_redis_up'), 0);
+    assert.equal(sampleValue(samples, 'resque_queue_depth', { queue: 'e2e' }), undefined, 'no stale Redis gauges');
+    assert.equal(sampleValue(samples, 'resque_jobs_processed_total', { queue: 'e2e', class: 'EchoJob' }), 1);
   });
 
   test('a bad METRICS_PORT is one line and exit 1 before any child boots', TEST, async () => {

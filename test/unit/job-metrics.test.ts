@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DURATION_BUCKETS, JobMetricsRecorder, JobMetricsTotals } from '../../lib/metrics/job-metrics.js';
+import { DURATION_BUCKETS, JobMetricsRecorder, JobMetricsTotals, WAIT_BUCKETS } from '../../lib/metrics/job-metrics.js';
 import { latencyOf } from '../../lib/metrics/redis-snapshot.js';
 
 const T = { timeout: 10_000 };
@@ -25,6 +25,14 @@ test('the recorder aggregates runs per queue and class and hands out deltas once
   assert.equal(d!.buckets[DURATION_BUCKETS.indexOf(0.5)], 1);
   assert.equal(d!.buckets[DURATION_BUCKETS.length], 1, '1000 s is past the last bound: +Inf');
   assert.equal(recorder.take(), undefined, 'deltas: nothing twice');
+  recorder.record('q', 'A', 'ok', 0.1);
+  recorder.recordWait('A', 7200);
+  recorder.recordWait('A', -1); // a producer clock ahead of ours: 0
+  recorder.recordWait('A', Number.NaN); // ignored
+  const [w] = recorder.take()!.waits!;
+  assert.equal(w!.count, 2);
+  assert.equal(w!.buckets[0], 1);
+  assert.equal(w!.buckets[WAIT_BUCKETS.indexOf(14400)], 1);
 });
 
 test('totals merge batches and ignore malformed ones (IPC input is checked)', T, () => {

@@ -119,7 +119,13 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     keys,
     payloadBytes: (job) => readInflightPayload(redis, keys.inflight(id), job.token),
     workerId: id,
-    run: options.run,
+    // With metrics, each job's wait (enqueue to perform) from its queue_time, where it has one.
+    run: metrics
+      ? (context) => {
+          if (context.queueTime !== undefined) metrics.recordWait(context.className, Date.now() / 1000 - context.queueTime);
+          return options.run(context);
+        }
+      : options.run,
     lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
     onStart: (job, className) => {
       if (metrics) classes.set(job.token, className);
