@@ -21,6 +21,9 @@ const ALWAYS_EXTERNAL = [
   'express',
   'fastify',
   'esbuild', // the host's, reached through run-worker.ts's import of the host
+  // An optional peer loaded on demand (metrics) that does not import Nest: only an application
+  // that uses it pays. (A package that imports Nest must be bundled: a second Nest breaks DI.)
+  'prom-client',
 ];
 
 async function buildBundle(entry: string, cacheDir: string, manifestFile: string): Promise<{ bundle: string }> {
