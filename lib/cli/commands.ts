@@ -8,6 +8,7 @@ import { ResqueClient } from '../client/resque-client.js';
 import { readRedisSnapshot } from '../metrics/redis-snapshot.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { printable } from '../protocol/printable.js';
+import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 
 export interface CliContext {
   readonly redis: Redis;
@@ -64,6 +65,13 @@ export async function failedList(ctx: CliContext, start: number, count: number, 
   });
   ctx.out(table([['INDEX', 'FAILED AT', 'QUEUE', 'CLASS', 'ERROR'], ...rows]).join('\n'));
   ctx.out(`${list.length} of ${total} shown (from index ${start})`);
+}
+
+/** One failure record in full: JSON (the record as stored when it parses, else the raw text as a string). */
+export async function failedShow(ctx: CliContext, index: number): Promise<void> {
+  const [job] = await client(ctx).failed(index, 1);
+  if (!job) throw new FailedJobNotFoundError(index);
+  ctx.out(JSON.stringify({ index, record: job.record ?? null, ...(job.record ? {} : { raw: job.raw }) }, null, 2));
 }
 
 export async function failedRetry(ctx: CliContext, index: number, keep: boolean): Promise<void> {

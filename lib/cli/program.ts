@@ -44,10 +44,12 @@ export function buildProgram(io: ProgramIo): Command {
   program.command('stats').description('processed, failed, pending, workers, delayed, retrying, paused').option('--json', 'as JSON')
     .action((o: { json?: boolean }) => withRedis((ctx) => commands.stats(ctx, !!o.json))());
 
-  const failed = program.command('failed').description('failed jobs: list, retry, remove, clear');
+  const failed = program.command('failed').description('failed jobs: list, show, retry, remove, clear');
   failed.command('list').description('failure records, oldest first').option('--start <index>', 'first index', nonNegativeInteger('--start'), 0)
     .option('--count <n>', 'how many', nonNegativeInteger('--count'), 20).option('--json', 'as JSON')
     .action((o: { start: number; count: number; json?: boolean }) => withRedis((ctx) => commands.failedList(ctx, o.start, o.count, !!o.json))());
+  failed.command('show').description('one failure record in full, as JSON (payload, exception, backtrace)').argument('<index>', 'index in the failed list', nonNegativeInteger('index'))
+    .action((index: number) => withRedis((ctx) => commands.failedShow(ctx, index))());
   failed.command('retry').description('requeue the failed job at <index> and remove its record (Resque requeue + remove)').argument('<index>', 'index in the failed list', nonNegativeInteger('index'))
     .option('--keep', 'keep the record, marked retried_at (Ruby\'s Failure.requeue)')
     .action((index: number, o: { keep?: boolean }) => withRedis((ctx) => commands.failedRetry(ctx, index, !!o.keep))());

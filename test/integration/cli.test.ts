@@ -70,6 +70,13 @@ describe('nestjs-resque CLI', () => {
     assert.ok(!human.stdout.includes('\u001b'), 'text from Redis is escaped in human output');
     assert.match(human.stdout, /3 of 3 shown/);
 
+    const show = await cli(['failed', 'show', '1'], env);
+    assert.equal(show.code, 0, show.stderr);
+    const shown = JSON.parse(show.stdout) as { index: number; record: { error: string; payload: { class: string } } };
+    assert.equal(shown.index, 1);
+    assert.equal(shown.record.error, 'no credit');
+    assert.equal(shown.record.payload.class, 'SendSms');
+
     const retry = await cli(['failed', 'retry', '1'], env);
     assert.equal(retry.code, 0, retry.stderr);
     assert.deepEqual(await redis.lrange(keys.queue('sms'), 0, -1), ['{"class":"SendSms","args":[{"a":1}]}']);
