@@ -79,3 +79,14 @@ describe('worker host: bad settings', () => {
     assert.match(line, /within 1 s/, 'the line names the start-up window');
   });
 });
+
+describe('worker host: the module\'s prefix', () => {
+  test('a prefix set only in ResqueModule.forRoot({ prefix }) is the host\'s prefix too', { timeout: 30_000 }, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const { PREFIX: _ignored, ...rest } = t.env();
+    env.hosts.start({ ...rest, MODULE_PREFIX: t.prefix });
+    await t.push('EchoJob', { n: 'module prefix' });
+    const [done] = await t.waitForDone(1, 20_000);
+    assert.deepEqual(done.data, { n: 'module prefix' });
+  });
+});

@@ -123,7 +123,8 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   send({
     type: 'ready',
     jobs: registry.policies(),
-    moduleSettings: moduleOptions.worker ?? {},
+    // The module's prefix is the one its producers write under; `worker.prefix` (and PREFIX) still win.
+    moduleSettings: { ...(moduleOptions.prefix !== undefined ? { prefix: moduleOptions.prefix } : {}), ...moduleOptions.worker },
     redis: portableOptions(appRedis),
     bootMs: Math.round(performance.now()), // since the process started: module loading is most of it
   });
