@@ -11,6 +11,7 @@ import { resqueRedisProvider } from './redis/redis-client.provider.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './resque.module-definition.js';
 import { RESQUE_REDIS } from './resque.tokens.js';
 import { ScheduleRegistrar } from './scheduler/schedule-registrar.js';
+import { RateLimitRegistrar } from './client/rate-limit-registrar.js';
 
 /** Queue handles for `ResqueModule.registerQueue`, outside ResqueModule so its providers are not duplicated. */
 @Module({})
@@ -24,7 +25,7 @@ export class ResqueQueueModule {}
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [resqueRedisProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents, ScheduleRegistrar],
+  providers: [resqueRedisProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents, ScheduleRegistrar, RateLimitRegistrar],
   exports: [MODULE_OPTIONS_TOKEN, RESQUE_REDIS, QueueService, ResqueEvents, JobRegistry, JobRunner],
 })
 export class ResqueModule extends ConfigurableModuleClass {

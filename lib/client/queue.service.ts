@@ -21,6 +21,7 @@ import type { EnqueueContext } from './enqueue-context.js';
 import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
 import { RecurringSchedules } from './recurring-schedules.js';
+import { RateLimits } from './rate-limits.js';
 import { listRetrying, type RetryingJob } from './retries.js';
 import { enqueueUnique } from './unique-enqueue.js';
 import type { UniqueOptions } from '../options/lock-options.js';
@@ -40,6 +41,8 @@ export class QueueService implements OnModuleDestroy {
   readonly delayed: DelayedJobs;
   /** Recurring schedules: `schedules.set(name, { queue, className, cron | every, tz, data })`, `remove`, `list`. */
   readonly schedules: RecurringSchedules;
+  /** Per-queue rate limits: `rateLimits.set(queue, { max, duration })`, `remove`, `list`. */
+  readonly rateLimits: RateLimits;
   private readonly logger = new Logger('Resque');
 
   constructor(
@@ -55,6 +58,7 @@ export class QueueService implements OnModuleDestroy {
     });
     this.delayed = new DelayedJobs(this.client);
     this.schedules = new RecurringSchedules(this.client);
+    this.rateLimits = new RateLimits(this.client);
   }
 
   /**

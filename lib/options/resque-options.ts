@@ -1,4 +1,5 @@
 import type { RetryOptions } from './retry-options.js';
+import type { RateLimit } from '../protocol/rate-limit.js';
 import type { ResqueConnection } from '../redis/connection.js';
 import type { WorkerSettings } from './worker-settings.js';
 
@@ -12,6 +13,11 @@ export interface ResqueModuleOptions {
   readonly enqueueTimeout?: number;
   /** Retries for every job class without its own `@Job({ retry })` (default: none). */
   readonly retry?: RetryOptions;
+  /**
+   * Per-queue rate limits, `{ 'api-calls': { max: 10, duration: 1000 } }`: written to Redis at boot,
+   * enforced by every worker on it (QueueService.rateLimits changes them at run time).
+   */
+  readonly rateLimits?: Readonly<Record<string, RateLimit>>;
   /** Worker settings, so forRootAsync + ConfigService can set them; the environment still wins. */
   readonly worker?: Partial<WorkerSettings>;
 }

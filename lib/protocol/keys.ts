@@ -26,6 +26,8 @@
  * - `retry-info`           hash sha1(class + args) -> JSON {attempt, queue, class, id, error, at}:
  *                          failed attempts of a job waiting to be retried (any promoter keeps it)
  * - `retrying`             zset sha1(class + args) -> due second of the next attempt
+ * - `rate-limits`          hash queue name -> "<max> <duration ms>" (rate-limit.ts)
+ * - `rate-limit:<queue>`   jobs reserved from the queue in the current window; expires with the window
  *
  * node-resque's lock plugins' keys, shared so both sides agree:
  * `lock:<class>:<queue>:<key>` (QueueLock: one waiting job per key) and
@@ -109,6 +111,8 @@ export class ResqueKeys {
   get recurringLast(): string { return this.key('recurring:last'); }
   get retryInfo(): string { return this.key('retry-info'); }
   get retrying(): string { return this.key('retrying'); }
+  get rateLimits(): string { return this.key('rate-limits'); }
+  rateLimit(queue: string): string { return this.key(`rate-limit:${queue}`); }
   queueLock(className: string, queue: string, key: string): string { return this.key(`lock:${className}:${queue}:${key}`); }
   jobLock(className: string, queue: string, key: string): string { return this.key(`workerslock:${className}:${queue}:${key}`); }
 }

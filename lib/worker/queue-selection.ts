@@ -5,20 +5,26 @@
  *   - the priority list: QUEUE's names, or for `*` the names in `queues`, sorted, re-read about
  *     once a second (names that break the queue-name rule are skipped and reported once);
  *   - the queues the last exchanges found empty, skipped until the next full look;
- *   - the queue that gave the last job: queues after it are not passed while it keeps giving.
+ *   - the queue that gave the last job: queues after it are not passed while it keeps giving;
+ *   - the rate limits (`rate-limits`, re-read with the list) and the queues whose window the last
+ *     exchanges found full: those are left out until the window ends (the script said when), so a
+ *     limited queue costs no exchanges; the wait for new work ends when the first window does.
  * A full look (every queue, in order) happens about once a second, when a wait for new work
  * ends, when our producers wrote a wake-up meanwhile (the exchange returns the stream's last id),
  * and whenever a partial look comes back short: so a worker is "dry" only after a full look,
  * and `*`'s alphabetical priority holds for our producers' jobs to within one exchange.
  */
 import { queueNameProblem } from '../protocol/queue-name.js';
-import type { ReservedJob } from '../protocol/scripts/exchange-jobs.js';
+import { decodeRateLimit, type RateLimit } from '../protocol/rate-limit.js';
+import type { RateLimitsByQueue, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 
 export interface QueueSelectionOptions {
   /** QUEUE in priority order, or ['*']. */
   readonly queues: readonly string[];
   /** Reads the `queues` set (for `*`). */
   readonly readAll: () => Promise<string[]>;
+  /** Reads the `rate-limits` hash (queue -> stored limit); absent: no limits. */
+  readonly readLimits?: () => Promise<Record<string, string>>;
   /** A name in `queues` that breaks the queue-name rule: told once per name. */
   readonly onInvalid?: (name: string, problem: string) => void;
   readonly clock?: () => number;
@@ -38,6 +44,9 @@ export class QueueSelection {
   /** Something that decides the list changed since it was last picked. */
   private changed = true;
   private readonly reported = new Set<string>();
+  private limitsByQueue: RateLimitsByQueue = new Map();
+  /** Queue -> clock time its full rate-limit window ends. */
+  private readonly limitedUntil = new Map<string, number>();
   private readonly clock: () => number;
   private readonly refreshMs: number;
 
@@ -53,16 +62,30 @@ export class QueueSelection {
     return this.partial;
   }
 
-  /** The queues for the next exchange that reserves: a list, or a promise when `queues` must be read first. */
+  /** Rate limits of the queues, as last read. */
+  get limits(): RateLimitsByQueue {
+    return this.limitsByQueue;
+  }
+
+  /** Clock time the first full rate-limit window ends, or undefined when no queue waits for one. */
+  get nextWindow(): number | undefined {
+    let first: number | undefined;
+    for (const until of this.limitedUntil.values()) if (first === undefined || until < first) first = until;
+    return first;
+  }
+
+  /** The queues for the next exchange that reserves: a list, or a promise when `queues` or the limits must be read first. */
   next(): readonly string[] | Promise<readonly string[]> {
     const now = this.clock();
+    if (this.expireWindows(now)) this.changed = true;
     if (now - this.refreshedAt >= this.refreshMs) {
       this.refreshedAt = now;
       this.reset();
-      if (this.wildcard) {
-        return this.options.readAll().then(
-          (names) => {
-            this.all = this.valid(names);
+      if (this.wildcard || this.options.readLimits) {
+        return Promise.all([this.wildcard ? this.options.readAll() : undefined, this.options.readLimits?.()]).then(
+          ([names, limits]) => {
+            if (names) this.all = this.valid(names);
+            if (limits) this.updateLimits(parseLimits(limits, this.limitsByQueue));
             return this.pickList();
           },
           (error: unknown) => {
@@ -75,16 +98,40 @@ export class QueueSelection {
     return this.pickList();
   }
 
+  /** A queue whose limit was lifted or changed is looked at again (the script tells if it is still full). */
+  private updateLimits(limits: RateLimitsByQueue): void {
+    if (limits === this.limitsByQueue) return;
+    for (const queue of this.limitedUntil.keys()) {
+      const now = limits.get(queue);
+      const before = this.limitsByQueue.get(queue);
+      if (!now || now.max !== before?.max || now.duration !== before.duration) this.limitedUntil.delete(queue);
+    }
+    this.limitsByQueue = limits;
+  }
+
+  /** Forgets windows that have ended; true if any did. */
+  private expireWindows(now: number): boolean {
+    if (this.limitedUntil.size === 0) return false;
+    let ended = false;
+    for (const [queue, until] of this.limitedUntil) {
+      if (until <= now) {
+        this.limitedUntil.delete(queue);
+        ended = true;
+      }
+    }
+    return ended;
+  }
+
   private pickList(): readonly string[] {
     if (!this.changed) return this.passed; // the hot path: same queues as last time
     this.changed = false;
     let list = this.pick();
-    if (list.length === 0 && this.all.length > 0) {
+    if (list.length === 0 && this.eligible() > 0) {
       this.reset();
       this.changed = false;
       list = this.pick();
     }
-    this.partial = list.length < this.all.length;
+    this.partial = list.length < this.eligible();
     if (!sameList(list, this.passed)) this.passed = list;
     return this.passed;
   }
@@ -93,7 +140,21 @@ export class QueueSelection {
    * After an exchange over `passed`: the first `leadingEmpty` were empty, `jobs` came back for
    * `wanted`. Returns true when the queues are dry: a full look found fewer jobs than wanted.
    */
-  settle(passed: readonly string[], leadingEmpty: number, jobs: readonly ReservedJob[], wanted: number, wakeId: string | undefined): boolean {
+  settle(
+    passed: readonly string[],
+    leadingEmpty: number,
+    jobs: readonly ReservedJob[],
+    wanted: number,
+    wakeId: string | undefined,
+    limited: readonly { readonly queue: string; readonly ms: number }[] = [],
+  ): boolean {
+    // Partial as of the look: queues found full below were eligible when it was chosen.
+    const partial = passed.length < this.eligible();
+    if (limited.length > 0) {
+      const now = this.clock();
+      for (const full of limited) this.limitedUntil.set(full.queue, now + Math.max(1, full.ms));
+      this.changed = true;
+    }
     for (let i = 0; i < leadingEmpty && i < passed.length; i++) this.skipped.add(passed[i]);
     if (leadingEmpty > 0) this.changed = true;
     if (jobs.length > 0 && jobs[jobs.length - 1].queue !== this.last) {
@@ -102,7 +163,6 @@ export class QueueSelection {
     }
     const wokeMeanwhile = wakeId !== undefined && this.wakeSeen !== undefined && wakeId !== this.wakeSeen;
     if (wakeId !== undefined) this.wakeSeen = wakeId;
-    const partial = passed.length < this.all.length;
     if (wokeMeanwhile || (partial && jobs.length < wanted)) {
       this.reset();
       return false;
@@ -117,10 +177,18 @@ export class QueueSelection {
     this.changed = true;
   }
 
+  /** How many queues a full look passes: all but those waiting for their rate-limit window. */
+  private eligible(): number {
+    if (this.limitedUntil.size === 0) return this.all.length;
+    let count = 0;
+    for (const name of this.all) if (!this.limitedUntil.has(name)) count++;
+    return count;
+  }
+
   private pick(): string[] {
     const list: string[] = [];
     for (const name of this.all) {
-      if (this.skipped.has(name)) continue;
+      if (this.skipped.has(name) || this.limitedUntil.has(name)) continue;
       list.push(name);
       if (name === this.last) break;
     }
@@ -140,6 +208,17 @@ export class QueueSelection {
     // Resque's alphabetical order (code-unit order: byte order for ASCII names).
     return good.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
+}
+
+/** The limits read from `rate-limits`; the previous map is kept when nothing changed (the exchange caches its KEYS by it). */
+function parseLimits(stored: Record<string, string>, previous: RateLimitsByQueue): RateLimitsByQueue {
+  const limits = new Map<string, RateLimit>();
+  for (const [queue, value] of Object.entries(stored)) {
+    const limit = decodeRateLimit(value);
+    if (limit) limits.set(queue, limit);
+  }
+  if (limits.size === previous.size && [...limits].every(([q, l]) => previous.get(q)?.max === l.max && previous.get(q)?.duration === l.duration)) return previous;
+  return limits;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

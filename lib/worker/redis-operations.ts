@@ -55,6 +55,7 @@ export class RedisWorkerOperations implements WorkerOperations {
     this.selection = new QueueSelection({
       queues: options.target.queues,
       readAll: () => this.redis.smembers(this.keys.queues),
+      readLimits: () => this.redis.hgetall(this.keys.rateLimits),
       onInvalid: options.onInvalidQueue,
     });
     let lost = false;
@@ -98,9 +99,9 @@ export class RedisWorkerOperations implements WorkerOperations {
     }
     const next = this.selection.next();
     const queues = Array.isArray(next) ? (next as readonly string[]) : await next; // no extra tick on the hot path
-    const reply = await this.jobs.exchangeWithNotices(done, max, first, queues, this.selection.watchingWake);
+    const reply = await this.jobs.exchangeWithNotices(done, max, first, queues, this.selection.watchingWake, [], this.selection.limits);
     this.pending.add(reply.unset);
-    return { jobs: reply.jobs, dry: this.selection.settle(queues, reply.leadingEmpty, reply.jobs, max, this.jobs.wakeId) };
+    return { jobs: reply.jobs, dry: this.selection.settle(queues, reply.leadingEmpty, reply.jobs, max, this.jobs.wakeId, reply.limited) };
   }
 
   takeReconnected(): boolean {
@@ -128,7 +129,8 @@ export class RedisWorkerOperations implements WorkerOperations {
    * Blocking: reads the wake-up stream from the id the last dry exchange returned (XREAD BLOCK, on
    * a connection of its own, so acknowledgements go on meanwhile), until an entry names one of
    * this worker's queues (or any queue), INTERVAL passes (the poll that finds foreign producers'
-   * jobs) or `abort`. Polling (BLOCKING=0): sleeps INTERVAL.
+   * jobs), a full rate-limit window ends, or `abort`. Polling (BLOCKING=0): sleeps INTERVAL (or
+   * until the window ends).
    */
   async waitForJobs(seconds: number, abort: AbortSignal): Promise<void> {
     try {
@@ -139,7 +141,9 @@ export class RedisWorkerOperations implements WorkerOperations {
   }
 
   private async waitForWakeUp(seconds: number, abort: AbortSignal): Promise<void> {
-    if (!this.options.blocking) return sleep(seconds * 1000, abort);
+    const window = this.selection.nextWindow;
+    const ms = window === undefined ? seconds * 1000 : Math.min(seconds * 1000, Math.max(1, window - Date.now()));
+    if (!this.options.blocking) return sleep(ms, abort);
     if (!this.watcher) {
       // It reconnects by itself; the main connection reports outages.
       this.watcher = { client: workerConnection(this.redis, () => undefined), id: undefined };
@@ -147,7 +151,7 @@ export class RedisWorkerOperations implements WorkerOperations {
     const watcher = this.watcher;
     const onAbort = () => void this.unblock();
     abort.addEventListener('abort', onAbort, { once: true });
-    const deadline = Date.now() + seconds * 1000;
+    const deadline = Date.now() + ms;
     try {
       watcher.id ??= Number(await watcher.client.client('ID'));
       while (!abort.aborted) {

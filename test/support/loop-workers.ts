@@ -15,6 +15,12 @@ export interface LoopWorkerOptions {
   readonly policies?: Record<string, JobClassPolicy>;
   readonly concurrency?: number;
   readonly clock?: () => number;
+  /** Queues in priority order (default ['q']). */
+  readonly queues?: readonly string[];
+  /** Block on the wake-up stream while idle (default false: poll every `interval`). */
+  readonly blocking?: boolean;
+  /** Seconds an idle worker waits (default 0.02). */
+  readonly interval?: number;
 }
 
 export function useLoopWorkers(server: () => RedisServer, keys = new ResqueKeys('resque')) {
@@ -28,11 +34,12 @@ export function useLoopWorkers(server: () => RedisServer, keys = new ResqueKeys(
     }
   }, { timeout: 15_000 });
   return {
-    /** Starts a worker on queue `q` whose jobs run `run`. */
+    /** Starts a worker (on queue `q` unless told) whose jobs run `run`. */
     start(run: (ctx: JobContext) => unknown, options: LoopWorkerOptions = {}): void {
       const redis = new Redis(server().url, { maxRetriesPerRequest: null });
       const id = `test:${Math.floor(Math.random() * 1e6)}:q`;
-      const ops = new RedisWorkerOperations({ redis, keys, target: { workerId: id, workerName: id, queues: ['q'] }, blocking: false, maxCrashRequeues: 3 });
+      const queues = options.queues ?? ['q'];
+      const ops = new RedisWorkerOperations({ redis, keys, target: { workerId: id, workerName: id, queues }, blocking: options.blocking ?? false, maxCrashRequeues: 3 });
       const policies = options.policies ?? {};
       const perform = createPerformer({
         keys,
@@ -40,7 +47,7 @@ export function useLoopWorkers(server: () => RedisServer, keys = new ResqueKeys(
         run: async (ctx) => run(ctx),
         lifecycle: new JobLifecycle(redis, keys, id, (name) => policies[name], options.clock),
       });
-      const loop = new WorkerLoop(ops, perform, { concurrency: options.concurrency ?? 1, maxJobs: 0, interval: 0.02 });
+      const loop = new WorkerLoop(ops, perform, { concurrency: options.concurrency ?? 1, maxJobs: 0, interval: options.interval ?? 0.02 });
       running.push({ loop, done: ops.register().then(() => loop.run()), ops, redis });
     },
   };

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { defineScripts, runScript } from '../../redis/scripts.js';
 import type { FailureRecordParts } from '../failure.js';
 import type { ResqueKeys } from '../keys.js';
+import type { RateLimit } from '../rate-limit.js';
 import { FINISHED_STATUS_TTL_SECONDS } from '../status.js';
 import { isoTime } from '../time.js';
 import { exchangeScript } from './lua.generated.js';
@@ -34,7 +35,13 @@ export interface ExchangeResult {
   readonly unset: PendingStatus[];
   /** Status keys of the rechecks that were written. */
   readonly applied: string[];
+  /** Rate-limited queues whose window was full, with the ms until it ends. */
+  readonly limited: { readonly queue: string; readonly ms: number }[];
 }
+
+/** Rate limits by queue name (only the queues passed that have one matter). */
+export type RateLimitsByQueue = ReadonlyMap<string, RateLimit>;
+const NO_LIMITS: RateLimitsByQueue = new Map();
 
 /** A final status whose key did not exist yet: re-applied (as SET XX) if the key appears soon. */
 export interface PendingStatus {
@@ -120,8 +127,13 @@ export class JobExchange {
   private readonly statusKeyArgs: readonly string[];
   private readonly failedMax: number;
   private readonly defaultQueues: readonly string[];
-  /** KEYS for the last queue list passed (the same list comes back call after call). */
-  private keysFor: { queues: readonly string[]; keys: string[] } = { queues: [], keys: [] };
+  /** KEYS and the rate-limit ARGV for the last queue list passed (the same list comes back call after call). */
+  private keysFor: { queues: readonly string[]; limits: RateLimitsByQueue; keys: string[]; limitArgs: (string | number)[] } = {
+    queues: [],
+    limits: NO_LIMITS,
+    keys: [],
+    limitArgs: [0],
+  };
   /** How many of the queues passed to the last exchange gave nothing before one gave a job. */
 
   /** Acknowledges `done`, then reserves up to `max` jobs with tokens from `firstToken`. */
@@ -137,13 +149,12 @@ export class JobExchange {
     queues: readonly string[] = this.defaultQueues,
     watchWake = false,
     rechecks: readonly PendingStatus[] = [],
+    limits: RateLimitsByQueue = NO_LIMITS,
   ): Promise<ExchangeResult> {
     this.tick();
-    if (this.keysFor.queues !== queues) {
-      this.keysFor = { queues, keys: [...this.head, ...queues.map((q) => this.resqueKeys.queue(q)), ...this.tail] };
-    }
+    if (this.keysFor.queues !== queues || this.keysFor.limits !== limits) this.keysFor = this.fixedPart(queues, limits);
     const args: (string | number)[] = [max, firstToken, this.runAt, watchWake ? '1' : '', ...this.fixedArgs];
-    args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues);
+    args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues, ...this.keysFor.limitArgs);
     for (const job of done) {
       if (job.outcome === 'delayed') continue;
       if (job.outcome === 'return') {
@@ -163,7 +174,7 @@ export class JobExchange {
     args.push(this.failedMax);
     const flat = (await runScript(this.redis, exchangeScript, this.keysFor.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
-    const result: ExchangeResult = { jobs, leadingEmpty: 0, unset: [], applied: [] };
+    const result: ExchangeResult = { jobs, leadingEmpty: 0, unset: [], applied: [], limited: [] };
     for (let i = 0; i < flat.length; i += 4) {
       const status = flat[i + 3];
       if (flat[i] === '') {
@@ -173,12 +184,28 @@ export class JobExchange {
         else if (kind === 'empty') result.leadingEmpty = Number(flat[i + 2]);
         else if (kind === 'unset') result.unset.push({ key: flat[i + 2], code: Number(status) });
         else if (kind === 'applied') result.applied.push(flat[i + 2]);
+        else if (kind === 'limited') result.limited.push({ queue: flat[i + 2], ms: Number(status) });
         else if (kind === 'taken') this.onTakenMeanwhile?.(flat[i + 2]);
       } else if (status === '') jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2] });
       else if (status.startsWith('?')) jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: status.slice(1), statusPending: true });
       else jobs.push({ token: flat[i], queue: flat[i + 1], raw: flat[i + 2], statusKey: status });
     }
     return result;
+  }
+
+  /** KEYS (queues, then the window counters of the limited ones) and the limits' ARGV for a queue list. */
+  private fixedPart(queues: readonly string[], limits: RateLimitsByQueue): JobExchange['keysFor'] {
+    const counters: string[] = [];
+    const limitArgs: (string | number)[] = [0];
+    queues.forEach((queue, i) => {
+      const limit = limits.get(queue);
+      if (!limit) return;
+      counters.push(this.resqueKeys.rateLimit(queue));
+      limitArgs.push(i + 1, limit.max, limit.duration);
+    });
+    limitArgs[0] = counters.length;
+    const keys = [...this.head, ...queues.map((q) => this.resqueKeys.queue(q)), ...this.tail, ...counters];
+    return { queues, limits, keys, limitArgs };
   }
 
   /** run_at changes once a second; formatting it per job would be wasted work. */

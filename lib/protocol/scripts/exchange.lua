@@ -23,6 +23,7 @@
   KEYS[10+Q]  recovered:<worker id>       tombstones of jobs a recovery took from this worker (recover.lua)
   KEYS[11+Q]  wake                        wake-up stream (enqueue.lua): its last id is returned when
                                           the queues ran dry, so the worker waits from exactly there
+  KEYS[12+Q..11+Q+L]  rate-limit:<name>   window counters of the L rate-limited queues passed (rate-limit.ts)
   ARGV[1]     most jobs to reserve (0: acknowledge only)
   ARGV[2]     token of the first job reserved; the next ones count up, skipping tokens in use
               (a command resent after a lost connection arrives with the same tokens)
@@ -37,6 +38,8 @@
   ARGV[10]    status key head, e.g. "resque:job:"   ARGV[11] status key tail, ":status"
               (the key is head .. [prefix .. '_'] .. id .. tail, as keys.ts jobStatus builds it)
   ARGV[12..11+Q]  queue names, one per KEYS[10..]
+  ARGV[12+Q]  L, the number of rate-limited queues among them; then three values for each, in the
+              order of their KEYS: position of the queue among the Q (1-based), max, window ms
   then five values per finished job:
               token
               status key, or '' when the job is not tracked; '?' before it: the reservation found
@@ -56,7 +59,8 @@
   Then, for each finished job whose status key is still missing: '', 'unset', status key, code
   (php-resque's enqueue may create it right after; the worker re-applies the code with 'recheck'
   for a few seconds), and for each recheck written: '', 'applied', status key, ''.
-  Then, when the first N queues passed gave nothing: '', 'empty', N, ''. Last, when fewer jobs than
+  Then, for each rate-limited queue whose window is full: '', 'limited', queue name, ms until the
+  window ends. Then, when the first N queues passed gave nothing: '', 'empty', N, ''. Last, when fewer jobs than
   asked for were reserved (or ARGV[4] is '1'): '', 'wake', <last id of the wake-up stream or 0-0>, ''.
   Any entry added after that id names work that arrived after this reservation looked.
 ]]
@@ -163,7 +167,16 @@ end
 local done, failures = 0, 0
 local failedMax = tonumber(ARGV[#ARGV])
 local unset = {}
-for i = 12 + queueCount, #ARGV - 1, 5 do
+-- Rate-limited queues: position among the queues passed -> {counter key, max, window ms}.
+local limits = {}
+local limitCount = tonumber(ARGV[12 + queueCount])
+for n = 1, limitCount do
+  local at = 10 + queueCount + 3 * n
+  limits[tonumber(ARGV[at])] = {KEYS[11 + queueCount + n], tonumber(ARGV[at + 1]), ARGV[at + 2]}
+end
+local finishedFrom = 13 + queueCount + 3 * limitCount
+
+for i = finishedFrom, #ARGV - 1, 5 do
   local token, statusKey, outcome, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local watch = string.byte(statusKey, 1) == 63 -- '?'
   if watch then statusKey = string.sub(statusKey, 2) end
@@ -212,6 +225,7 @@ end
 
 -- 2. reserve
 local taken = {}
+local limited = {}
 local leadingEmpty = 0
 if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
   -- cjson's number setting is shared by every script on this Redis: restore it afterwards.
@@ -224,7 +238,24 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
   end
   for i, key in ipairs(keys) do
     if wanted <= 0 then break end
-    local jobs = redis.call('LPOP', key, wanted)
+    -- A rate-limited queue gives at most what is left of its window (fixed, on Redis's clock).
+    local limit, take = limits[i], wanted
+    if limit then
+      local used = tonumber(redis.call('GET', limit[1]) or '0')
+      take = math.min(wanted, limit[2] - used)
+      if take <= 0 then
+        local left = redis.call('PTTL', limit[1])
+        if left < 0 then -- a window without expiry (should not happen): end it now
+          redis.call('PEXPIRE', limit[1], limit[3])
+          left = tonumber(limit[3])
+        end
+        limited[#limited + 1] = {names[i], left}
+      end
+    end
+    local jobs = take > 0 and redis.call('LPOP', key, take)
+    if jobs and limit then
+      if redis.call('INCRBY', limit[1], #jobs) == #jobs then redis.call('PEXPIRE', limit[1], limit[3]) end
+    end
     if not jobs and #taken == 0 then leadingEmpty = i end
     if jobs then
       for n, raw in ipairs(jobs) do
@@ -249,7 +280,7 @@ if wanted > 0 and redis.call('GET', pauseAll) ~= 'true' then
             -- No status key yet. php-resque's enqueue RPUSHes first and creates the key right after:
             -- a job taken from the tail of its queue may be in that gap ('?': watch for the key).
             -- A job with others queued behind it was pushed before them, so its key exists if any.
-            if n == #jobs and (#jobs < wanted or redis.call('LLEN', key) == 0) then
+            if n == #jobs and (#jobs < take or redis.call('LLEN', key) == 0) then
               statusKey = '?' .. statusKey
             else
               statusKey = ''
@@ -287,6 +318,12 @@ for _, notice in ipairs(unset) do
   taken[#taken + 1] = notice[1]
   taken[#taken + 1] = notice[2]
   taken[#taken + 1] = tostring(notice[3] or '')
+end
+for _, full in ipairs(limited) do
+  taken[#taken + 1] = ''
+  taken[#taken + 1] = 'limited'
+  taken[#taken + 1] = full[1]
+  taken[#taken + 1] = tostring(full[2])
 end
 if leadingEmpty > 0 then
   taken[#taken + 1] = ''
