@@ -12,6 +12,8 @@ export const ACL_COMMANDS = {
   scheduler: '+expire',
   /** retryOnCrash jobs put back after their process died. */
   crashRequeues: '+hincrby +lpush +expire',
+  /** Per-queue rate limits (the window counter's expiry). */
+  rateLimits: '+pexpire +pttl',
   /** A db other than 0. */
   select: '+select',
 } as const;
