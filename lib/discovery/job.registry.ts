@@ -8,6 +8,8 @@ import type { EnqueueContext } from '../client/enqueue-context.js';
 import type { JobMetadata } from '../decorators/job-options.interface.js';
 import type { ResqueJob } from '../decorators/resque-job.interface.js';
 import { DuplicateJobClassError } from '../errors/duplicate-job-class.error.js';
+import type { RetryOptions } from '../options/retry-options.js';
+import { crashRetryPolicy } from '../scheduler/retry-policy.js';
 import type { JobPolicy } from '../worker/ipc.js';
 import type { JobContext } from '../worker/job-context.js';
 
@@ -77,11 +79,16 @@ export class JobRegistry {
     return [...this.jobs.keys()].sort();
   }
 
-  /** What the worker host needs to judge a job whose process died (see JobPolicy in worker/ipc.ts). */
-  policies(): Record<string, JobPolicy> {
+  /**
+   * What the worker host needs to judge a job whose process died (see JobPolicy in worker/ipc.ts);
+   * `defaultRetry` is the module's `retry`, for classes without their own.
+   */
+  policies(defaultRetry?: RetryOptions): Record<string, JobPolicy> {
     const out: Record<string, JobPolicy> = {};
     for (const job of this.jobs.values()) {
-      out[job.className] = { timeoutMs: job.metadata.timeout, retryOnCrash: job.metadata.retryOnCrash };
+      const { timeout, retryOnCrash } = job.metadata;
+      const crashRetry = retryOnCrash ? crashRetryPolicy(job.metadata.retry ?? defaultRetry) : undefined;
+      out[job.className] = { timeoutMs: timeout, retryOnCrash, ...(crashRetry ? { crashRetry } : {}) };
     }
     return out;
   }

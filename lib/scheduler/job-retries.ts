@@ -43,8 +43,7 @@ export class JobRetries {
 
   private async ticket(job: ReservedJob, payload: JobPayload, policy: RetryOptions): Promise<RetryTicket> {
     const digest = attemptDigest(payload);
-    const info = await this.redis.hget(this.keys.retryInfo, digest);
-    const failedBefore = info ? Number(/"attempt":(\d+)/.exec(info)?.[1] ?? 0) : 0;
+    const failedBefore = await failedAttempts(this.redis, this.keys, digest);
     const attempt = failedBefore + 1;
     return {
       attempt,
@@ -58,46 +57,18 @@ export class JobRetries {
   }
 
   private async retry(job: ReservedJob, payload: JobPayload, digest: string, policy: RetryOptions, attempt: number, error: unknown): Promise<boolean> {
-    const { keys } = this;
-    const delay = retryDelay(policy, attempt, error);
-    const due = Math.ceil((this.clock() + delay) / 1000);
-    const item = delayedItemFromPayload(job.raw, job.queue);
-    const message = error instanceof Error ? error.message : String(error);
-    const infoHead = JSON.stringify({
+    const result = await putBackForRetry(this.redis, this.keys, {
+      workerId: this.workerId,
+      token: job.token,
+      raw: job.raw,
       queue: job.queue,
-      class: payload.className,
-      id: payload.id ?? null,
-      error: message.slice(0, 500),
-      exception: error instanceof Error ? error.name : 'Error',
-      at: Math.floor(this.clock() / 1000),
-      next: due,
+      payload,
+      digest,
       attempts: policy.attempts,
-    }).slice(0, -1);
-    const statusKey = payload.id === undefined ? [] : [keys.jobStatus(payload.id, payload.statusPrefix)];
-    const result = Number(
-      await runScript(
-        this.redis,
-        retryScript,
-        [
-          keys.inflight(this.workerId),
-          keys.worker(this.workerId),
-          keys.delayedSchedule,
-          keys.delayed(due),
-          keys.delayedIds,
-          keys.timestampsPrefix + item,
-          keys.retryInfo,
-          keys.retrying,
-          keys.statProcessed(),
-          keys.statProcessed(this.workerId),
-          keys.statFailed(),
-          keys.statFailed(this.workerId),
-          keys.queues,
-          keys.queue(job.queue),
-          ...statusKey,
-        ],
-        [job.token, digest, policy.attempts, item, payload.id ?? '', due, infoHead, Math.floor(this.clock() / 1000), delay === 0 ? '1' : '0', keys.wake],
-      ),
-    );
+      delay: retryDelay(policy, attempt, error),
+      error,
+      now: this.clock(),
+    });
     // -1: recovered meanwhile (nothing to acknowledge either way); 0: the last attempt failed.
     return result !== 0;
   }
@@ -112,4 +83,75 @@ export class JobRetries {
 export function attemptDigest(payload: Pick<JobPayload, 'className' | 'args'>): string {
   const args = JSON.stringify(payload.args, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
   return createHash('sha1').update(`${payload.className}\n${args}`).digest('hex');
+}
+
+export interface RetryRequest {
+  readonly workerId: string;
+  /** The job's token in the worker's in-flight hash, its raw payload and queue. */
+  readonly token: string;
+  readonly raw: string;
+  readonly queue: string;
+  readonly payload: JobPayload;
+  /** attemptDigest(payload). */
+  readonly digest: string;
+  /** Runs allowed in all. */
+  readonly attempts: number;
+  /** Wait before the next attempt, ms. */
+  readonly delay: number;
+  readonly error: unknown;
+  /** Epoch ms. */
+  readonly now: number;
+}
+
+/**
+ * Moves a failed attempt from the worker's in-flight hash to the delayed queue (retry.lua), for the
+ * worker after a throw and for the host after a crash. Returns the attempt that failed when the job
+ * was put back, 0 when no attempt is left (the caller fails it), -1 when it is no longer in flight.
+ */
+export async function putBackForRetry(redis: Redis, keys: ResqueKeys, request: RetryRequest): Promise<number> {
+  const { payload, error, now, workerId } = request;
+  const due = Math.ceil((now + request.delay) / 1000);
+  const item = delayedItemFromPayload(request.raw, request.queue);
+  const message = error instanceof Error ? error.message : String(error);
+  const infoHead = JSON.stringify({
+    queue: request.queue,
+    class: payload.className,
+    id: payload.id ?? null,
+    error: message.slice(0, 500),
+    exception: error instanceof Error ? error.name : 'Error',
+    at: Math.floor(now / 1000),
+    next: due,
+    attempts: request.attempts,
+  }).slice(0, -1);
+  const statusKey = payload.id === undefined ? [] : [keys.jobStatus(payload.id, payload.statusPrefix)];
+  return Number(
+    await runScript(
+      redis,
+      retryScript,
+      [
+        keys.inflight(workerId),
+        keys.worker(workerId),
+        keys.delayedSchedule,
+        keys.delayed(due),
+        keys.delayedIds,
+        keys.timestampsPrefix + item,
+        keys.retryInfo,
+        keys.retrying,
+        keys.statProcessed(),
+        keys.statProcessed(workerId),
+        keys.statFailed(),
+        keys.statFailed(workerId),
+        keys.queues,
+        keys.queue(request.queue),
+        ...statusKey,
+      ],
+      [request.token, request.digest, request.attempts, item, payload.id ?? '', due, infoHead, Math.floor(now / 1000), request.delay === 0 ? '1' : '0', keys.wake],
+    ),
+  );
+}
+
+/** How many attempts of a job (by attemptDigest) have failed so far. */
+export async function failedAttempts(redis: Redis, keys: ResqueKeys, digest: string): Promise<number> {
+  const info = await redis.hget(keys.retryInfo, digest);
+  return info ? Number(/"attempt":(\d+)/.exec(info)?.[1] ?? 0) : 0;
 }

@@ -6,6 +6,7 @@
 import { DontPerformError } from '../errors/dont-perform.error.js';
 import { UnrecoverableError } from '../errors/unrecoverable.error.js';
 import type { RetryOptions } from '../options/retry-options.js';
+import type { CrashRetryPolicy } from '../worker/ipc.js';
 
 export type { RetryOptions };
 
@@ -44,4 +45,33 @@ export function retryDelay(options: RetryOptions, attempt: number, error: unknow
   ms = Math.min(ms, options.maxDelay ?? DAY_MS);
   const jitter = Math.min(1, Math.max(0, options.jitter ?? 0));
   return Math.round(ms * (1 - jitter * random()));
+}
+
+/**
+ * What a crash (a killed child, a timeout) of a `retryOnCrash` job is, for `backoff` and `retryIf`:
+ * an Error named DirtyExit, as Resque calls a dirty exit.
+ */
+export function crashError(): Error {
+  const error = new Error('the job\'s process died while it ran');
+  error.name = 'DirtyExit';
+  return error;
+}
+
+/**
+ * The part of a retry policy the worker host applies to crashes, computed once (in the child, at
+ * boot): undefined when the class does not retry, or its `retryIf` refuses a crash.
+ */
+export function crashRetryPolicy(options: RetryOptions | undefined): CrashRetryPolicy | undefined {
+  if (!options || options.attempts <= 1) return undefined;
+  const error = crashError();
+  if (!isRetryable(options, error)) return undefined;
+  const delays: number[] = [];
+  for (let attempt = 1; attempt < options.attempts; attempt++) delays.push(retryDelay({ ...options, jitter: 0 }, attempt, error));
+  return { attempts: options.attempts, delays, jitter: Math.min(1, Math.max(0, options.jitter ?? 0)) };
+}
+
+/** The wait after failed attempt `attempt` of a crash policy, with its jitter. */
+export function crashRetryDelay(policy: CrashRetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const ms = policy.delays[Math.min(attempt, policy.delays.length) - 1] ?? 0;
+  return Math.round(ms * (1 - policy.jitter * random()));
 }

@@ -28,6 +28,20 @@ export interface JobPolicy {
   readonly timeoutMs: number;
   /** Put the job back at the front of its queue after a crash, instead of failing it. */
   readonly retryOnCrash: boolean;
+  /**
+   * A `retryOnCrash` class with retries (its own or the module's): a crash or timeout is a failed
+   * attempt, put back through the delayed queue with the class's backoff and counted with its
+   * other attempts. The backoff is computed in the child at boot (a function cannot cross IPC).
+   */
+  readonly crashRetry?: CrashRetryPolicy;
+}
+
+export interface CrashRetryPolicy {
+  /** Runs in all, as RetryOptions.attempts. */
+  readonly attempts: number;
+  /** Wait in ms after failed attempt k at index k - 1 (before jitter), for k = 1 .. attempts - 1. */
+  readonly delays: readonly number[];
+  readonly jitter: number;
 }
 
 export interface ReadyMessage {

@@ -31,6 +31,8 @@ export interface RecoverOptions {
 export interface RecoverResult {
   readonly requeued: number;
   readonly failed: number;
+  /** Put back through the delayed queue for another attempt (retryOnCrash classes with retries). */
+  readonly retried?: number;
 }
 
 /**

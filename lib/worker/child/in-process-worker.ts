@@ -67,7 +67,7 @@ export async function createInProcessWorker(app: INestApplicationContext, option
     settings,
     maxJobs: options.maxJobs ?? 0,
     run: (context) => runner.run(context),
-    policies: registry.policies(),
+    policies: registry.policies(moduleOptions.retry),
     jobPolicy: jobPolicyOf(registry, moduleOptions),
     onFinished: options.onFinished,
   });

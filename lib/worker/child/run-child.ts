@@ -122,7 +122,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
 
   send({
     type: 'ready',
-    jobs: registry.policies(),
+    jobs: registry.policies(moduleOptions.retry),
     // The module's prefix is the one its producers write under; `worker.prefix` (and PREFIX) still win.
     moduleSettings: { ...(moduleOptions.prefix !== undefined ? { prefix: moduleOptions.prefix } : {}), ...moduleOptions.worker },
     redis: portableOptions(appRedis),
@@ -146,7 +146,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       settings: message.settings,
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),
-      policies: registry.policies(),
+      policies: registry.policies(moduleOptions.retry),
       jobPolicy: jobPolicyOf(registry, moduleOptions),
       onTimedJob: (job) => send({ type: 'job-started', ...job }),
       onTimedJobEnd: (token) => send({ type: 'job-finished', tokens: [token] }),

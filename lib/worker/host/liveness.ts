@@ -107,7 +107,7 @@ export class HostLiveness {
       failedMax: this.options.settings.failedMax,
       onlyIfHeld: true,
     });
-    if (result.requeued + result.failed > 0) this.options.log(`recovered dead worker ${id} before reusing its id: ${result.requeued} requeued, ${result.failed} failed`);
+    if (result.requeued + result.failed + (result.retried ?? 0) > 0) this.options.log(`recovered dead worker ${id} before reusing its id: ${result.requeued} requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);
   }
 
   private async recoverDead(id: string, reason: string): Promise<void> {
@@ -122,7 +122,7 @@ export class HostLiveness {
       maxCrashRequeues: this.options.settings.maxCrashRequeues,
       failedMax: this.options.settings.failedMax,
     });
-    this.options.log(`recovered dead worker ${id}: ${result.requeued} requeued, ${result.failed} failed`);
+    this.options.log(`recovered dead worker ${id}: ${result.requeued} requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);
   }
 }
 

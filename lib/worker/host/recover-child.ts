@@ -38,7 +38,7 @@ export function recoverExitedChild(context: ChildRecoveryContext, child: WorkerC
     failedMax: context.settings.failedMax,
   }).then(
     (result) => {
-      if (result.requeued + result.failed > 0) context.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed`);
+      if (result.requeued + result.failed + (result.retried ?? 0) > 0) context.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);
     },
     (error: Error) => context.log(`recovering ${child.workerId} failed: ${error.message}`),
   );

@@ -1,7 +1,10 @@
 /**
  * What happens to the jobs a dead worker held. Each in-flight job is settled by policy:
  * - killed for its timeout, or by USR1: failed (JobTimeoutError / DirtyExit)
- * - a class marked `retryOnCrash`: back to the front of its queue (failed after too many crashes)
+ * - a class marked `retryOnCrash` with retries (`retry`, its own or the module's): a failed attempt,
+ *   crash or timeout alike: back through the delayed queue with the class's backoff, counted with
+ *   its other attempts; failed once none is left (USR1 still fails it at once)
+ * - a class marked `retryOnCrash` without retries: back to the front of its queue (failed after too many crashes)
  * - anything else: failed with a DirtyExit reason, as Resque records a dirty exit
  * The script settles each job only if it is still in flight, so recovery is exactly once.
  */
@@ -12,6 +15,8 @@ import type { ResqueKeys } from '../../protocol/keys.js';
 import { decodeInflightEntry } from '../../protocol/inflight-entry.js';
 import { decodePayload } from '../../protocol/payload.js';
 import { recoverWorker, type RecoveredJob, type RecoverResult } from '../../protocol/scripts/recover-worker.js';
+import { attemptDigest, failedAttempts, putBackForRetry } from '../../scheduler/job-retries.js';
+import { crashRetryDelay } from '../../scheduler/retry-policy.js';
 import type { JobPolicy } from '../ipc.js';
 
 export interface RecoverRequest {
@@ -34,6 +39,7 @@ export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: Recov
   const entries = await redis.hgetall(keys.inflight(request.workerId));
   if (request.onlyIfHeld && Object.keys(entries).length === 0) return { requeued: 0, failed: 0 };
   const jobs: RecoveredJob[] = [];
+  let retried = 0;
   for (const [token, entry] of Object.entries(entries)) {
     const { queue, raw } = decodeInflightEntry(entry);
     const decoded = decodePayload(raw);
@@ -41,9 +47,33 @@ export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: Recov
     const statusKey = decoded.ok && decoded.payload.id ? keys.jobStatus(decoded.payload.id, decoded.payload.statusPrefix) : undefined;
     const timeout = request.timedOut?.get(token);
     const exception = timeout === undefined ? 'DirtyExit' : 'JobTimeoutError';
-    const error = timeout === undefined ? request.reason : `Job ${clip(className ?? '')} exceeded its timeout of ${timeout} ms and its process was killed`;
+    const error = crashText(timeout, request.reason, className);
+    const crashRetry = decoded.ok && !request.neverRequeue ? request.policies[decoded.payload.className]?.crashRetry : undefined;
+    if (crashRetry && decoded.ok) {
+      const error = new Error(crashText(timeout, request.reason, className));
+      error.name = exception;
+      const digest = attemptDigest(decoded.payload);
+      const attempt = (await failedAttempts(redis, keys, digest)) + 1;
+      const put = await putBackForRetry(redis, keys, {
+        workerId: request.workerId,
+        token,
+        raw,
+        queue,
+        payload: decoded.payload,
+        digest,
+        attempts: crashRetry.attempts,
+        delay: crashRetryDelay(crashRetry, attempt),
+        error,
+        now: Date.now(),
+      });
+      if (put !== 0) {
+        if (put > 0) retried++;
+        continue; // put back for its next attempt, or settled meanwhile by another recovery
+      }
+      // No attempt left: failed below like any crash.
+    }
     // A payload the worker could not decode is put back, so the worker fails it with its real reason.
-    const requeue = timeout === undefined && !request.neverRequeue && (!decoded.ok || (className !== undefined && request.policies[className]?.retryOnCrash === true));
+    const requeue = timeout === undefined && !request.neverRequeue && !crashRetry && (!decoded.ok || (className !== undefined && request.policies[className]?.retryOnCrash === true));
     jobs.push({
       token,
       statusKey,
@@ -51,5 +81,11 @@ export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: Recov
       record: failureRecordParts({ exception, error, backtrace: [], worker: request.workerId, queue }),
     });
   }
-  return recoverWorker(redis, keys, request.workerId, jobs, { maxCrashRequeues: request.maxCrashRequeues, unregister: true, failedMax: request.failedMax });
+  const settled = await recoverWorker(redis, keys, request.workerId, jobs, { maxCrashRequeues: request.maxCrashRequeues, unregister: true, failedMax: request.failedMax });
+  return { ...settled, retried };
+}
+
+/** The DirtyExit (or JobTimeoutError) text of a job whose process died. */
+function crashText(timeout: number | undefined, reason: string, className: string | undefined): string {
+  return timeout === undefined ? reason : `Job ${clip(className ?? '')} exceeded its timeout of ${timeout} ms and its process was killed`;
 }
