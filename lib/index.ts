@@ -45,6 +45,10 @@ export {
   type JobSkippedEvent,
   type EnqueueCancelledEvent,
 } from './events/resque-events.js';
+export { JobOutcomes } from './events/job-outcomes.service.js';
+export type { WaitForOptions } from './events/outcome-subscriber.js';
+export type { JobOutcome, JobCompletedOutcome, JobFailedOutcome, FailureSummary } from './protocol/job-outcome.js';
+export { JobWaitTimeoutError } from './errors/job-wait-timeout.error.js';
 
 export { ResqueError } from './errors/resque.error.js';
 export { DontPerformError } from './errors/dont-perform.error.js';

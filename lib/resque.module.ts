@@ -6,6 +6,7 @@ import { injectedQueueNames } from './decorators/inject-queue.decorator.js';
 import { JobRunner } from './discovery/job-runner.service.js';
 import { JobExplorer } from './discovery/job.explorer.js';
 import { JobRegistry } from './discovery/job.registry.js';
+import { JobOutcomes } from './events/job-outcomes.service.js';
 import { ResqueEvents } from './events/resque-events.js';
 import { resqueRedisProvider } from './redis/redis-client.provider.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './resque.module-definition.js';
@@ -25,8 +26,8 @@ export class ResqueQueueModule {}
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [resqueRedisProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents, ScheduleRegistrar, RateLimitRegistrar],
-  exports: [MODULE_OPTIONS_TOKEN, RESQUE_REDIS, QueueService, ResqueEvents, JobRegistry, JobRunner],
+  providers: [resqueRedisProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents, JobOutcomes, ScheduleRegistrar, RateLimitRegistrar],
+  exports: [MODULE_OPTIONS_TOKEN, RESQUE_REDIS, QueueService, ResqueEvents, JobOutcomes, JobRegistry, JobRunner],
 })
 export class ResqueModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

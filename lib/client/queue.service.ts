@@ -10,6 +10,9 @@ import { JobRegistry } from '../discovery/job.registry.js';
 import { DontCreateError } from '../errors/dont-create.error.js';
 import { NotAJobClassError } from '../errors/not-a-job-class.error.js';
 import { ResqueEvents } from '../events/resque-events.js';
+import { JobOutcomes } from '../events/job-outcomes.service.js';
+import type { WaitForOptions } from '../events/outcome-subscriber.js';
+import type { JobOutcome } from '../protocol/job-outcome.js';
 import type { ResqueModuleOptions } from '../options/resque-options.js';
 import { ResqueKeys } from '../protocol/keys.js';
 import { printable } from '../protocol/printable.js';
@@ -50,6 +53,7 @@ export class QueueService implements OnModuleDestroy {
     @Inject(MODULE_OPTIONS_TOKEN) options: ResqueModuleOptions,
     private readonly events: ResqueEvents,
     private readonly registry: JobRegistry,
+    private readonly outcomes: JobOutcomes,
   ) {
     this.client = new ResqueClient({
       redis: redis.client,
@@ -241,6 +245,14 @@ export class QueueService implements OnModuleDestroy {
     const metadata = getJobMetadata(job);
     if (!metadata) throw new NotAJobClassError(job.name);
     return metadata;
+  }
+
+  /**
+   * The outcome of job `id` from whichever worker runs it (workers with PUBLISH_EVENTS=1); see
+   * JobOutcomes.waitFor. Rejects with JobWaitTimeoutError after `timeout` ms (default 30000).
+   */
+  waitFor(id: string, options?: WaitForOptions): Promise<JobOutcome> {
+    return this.outcomes.waitFor(id, options);
   }
 
   status(id: string, statusPrefix?: string): Promise<JobStatusRecord | null> {

@@ -54,6 +54,14 @@ export interface WorkerSettings {
   readonly maxJobsPerChild: number;
   /** MAX_CHILD_MEMORY_MB: a child whose RSS is above this after a job is replaced (0 = never). */
   readonly maxChildMemoryMb: number;
+  /**
+   * PUBLISH_EVENTS: publish each job's outcome (completed/failed) for other processes once it is
+   * acknowledged (JobOutcomes.events$, waitFor). Off by default: it costs a script call per
+   * acknowledgement and a short-lived key per job with an id.
+   */
+  readonly publishEvents: boolean;
+  /** EVENT_RESULT_TTL: seconds a published job's outcome stays readable by id (waitFor of a job that already finished). */
+  readonly eventResultTtl: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -77,6 +85,8 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   redisStartupTimeout: 30,
   maxJobsPerChild: 0,
   maxChildMemoryMb: 512,
+  publishEvents: false,
+  eventResultTtl: 600,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -108,6 +118,8 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
   if (env.REDIS_STARTUP_TIMEOUT !== undefined) out.redisStartupTimeout = decimal('REDIS_STARTUP_TIMEOUT', env.REDIS_STARTUP_TIMEOUT, 0, 3600);
   if (env.MAX_JOBS_PER_CHILD !== undefined) out.maxJobsPerChild = integer('MAX_JOBS_PER_CHILD', env.MAX_JOBS_PER_CHILD, 0, 1e9);
   if (env.MAX_CHILD_MEMORY_MB !== undefined) out.maxChildMemoryMb = integer('MAX_CHILD_MEMORY_MB', env.MAX_CHILD_MEMORY_MB, 0, 1e7);
+  if (env.PUBLISH_EVENTS !== undefined) out.publishEvents = flag(env.PUBLISH_EVENTS);
+  if (env.EVENT_RESULT_TTL !== undefined) out.eventResultTtl = integer('EVENT_RESULT_TTL', env.EVENT_RESULT_TTL, 1, 86400 * 30);
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
   return out;
 }
@@ -132,6 +144,7 @@ function validate(s: WorkerSettings): void {
   decimal('INTERVAL', String(s.interval), 0, 3600);
   integer('SPARES', String(s.spares), 0, 64);
   integer('FAILED_MAX', String(s.failedMax), 0, 1_000_000_000);
+  integer('EVENT_RESULT_TTL', String(s.eventResultTtl), 1, 86400 * 30);
   if (s.deadAfter <= s.heartbeatInterval * 2) {
     throw new InvalidSettingError('DEAD_AFTER', String(s.deadAfter), `must exceed twice HEARTBEAT_INTERVAL (${s.heartbeatInterval})`);
   }

@@ -28,6 +28,12 @@
  * - `retrying`             zset sha1(class + args) -> due second of the next attempt
  * - `rate-limits`          hash queue name -> "<max> <duration ms>" (rate-limit.ts)
  * - `rate-limit:<queue>`   jobs reserved from the queue in the current window; expires with the window
+ * - `events`               pub/sub channel: JSON arrays of job outcomes our workers publish after
+ *                          acknowledging (PUBLISH_EVENTS=1; protocol/job-outcome.ts)
+ * - `results:<bucket>`     hash job id -> outcome of a finished job with an id, one hash per minute
+ *                          (bucket = epoch minutes), living EVENT_RESULT_TTL + 60 s after its last write,
+ *                          so waitFor(id) resolves for a job that finished before it subscribed
+ * - `paused-queues`        set of queue names our workers take no jobs from (re-read about once a second)
  *
  * node-resque's lock plugins' keys, shared so both sides agree:
  * `lock:<class>:<queue>:<key>` (QueueLock: one waiting job per key) and
@@ -113,6 +119,11 @@ export class ResqueKeys {
   get retrying(): string { return this.key('retrying'); }
   get rateLimits(): string { return this.key('rate-limits'); }
   rateLimit(queue: string): string { return this.key(`rate-limit:${queue}`); }
+  /** Pub/sub channel of job outcomes (not a key; the prefix keeps namespaces apart). */
+  get events(): string { return this.key('events'); }
+  /** One minute's recorded job outcomes (protocol/job-outcome.ts resultBucket). */
+  jobResults(bucket: number): string { return this.key(`results:${bucket}`); }
+  get pausedQueues(): string { return this.key('paused-queues'); }
   queueLock(className: string, queue: string, key: string): string { return this.key(`lock:${className}:${queue}:${key}`); }
   jobLock(className: string, queue: string, key: string): string { return this.key(`workerslock:${className}:${queue}:${key}`); }
 }

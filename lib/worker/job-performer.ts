@@ -18,7 +18,7 @@ export interface PerformerOptions {
   /** Runs the job's class (the child adapts Nest's JobRunner into this). */
   readonly run: (context: JobContext) => Promise<unknown>;
   /** Called before a job runs; returns a callback for when it ends (timeouts, logging), or nothing. */
-  readonly onStart?: (job: ReservedJob, className: string) => (() => void) | undefined;
+  readonly onStart?: (job: ReservedJob, className: string, id: string | undefined) => (() => void) | undefined;
   /**
    * The job's stored bytes (its in-flight entry, see protocol/inflight-entry.ts), read only when
    * the decoded text holds U+FFFD: valid UTF-8 bytes make it a real U+FFFD that runs.
@@ -65,7 +65,7 @@ export function createPerformer(options: PerformerOptions): Perform {
     const pending = options.lifecycle?.begin(job, payload);
     const lifecycle = pending ? await pending : undefined;
     if (lifecycle?.deferred) return { token: job.token, outcome: 'delayed' };
-    const ended = onStart?.(job, payload.className);
+    const ended = onStart?.(job, payload.className, payload.id);
     try {
       await run({
         id: payload.id,

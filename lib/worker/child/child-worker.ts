@@ -26,6 +26,7 @@ import { WorkerLoop } from '../worker-loop.js';
 import { JobLifecycle, type JobClassPolicy } from '../../scheduler/job-lifecycle.js';
 import { within } from '../within.js';
 import type { JobMetricsRecorder } from '../../metrics/job-metrics.js';
+import { OutcomePublisher } from '../../events/outcome-publisher.js';
 
 export interface ChildWorkerOptions {
   /** The application's client; the worker duplicates it with worker-friendly retry settings. */
@@ -113,6 +114,12 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     options.onRecycle?.(`${Math.round(rss / 2 ** 20)} MB resident after a job, above MAX_CHILD_MEMORY_MB=${settings.maxChildMemoryMb}`);
   };
   const metrics = options.metrics;
+  // PUBLISH_EVENTS: outcomes for other processes (events across processes, waitFor), after each acknowledgement.
+  const outcomes = settings.publishEvents
+    ? new OutcomePublisher(redis, keys, id, settings.eventResultTtl, (error) =>
+        logError(`publishing job outcomes failed (${error.message}); they are dropped until it works again`),
+      )
+    : undefined;
   /** The class of each job that started running, for its metrics (a payload that does not decode has none). */
   const classes = new Map<string, string>();
   const perform = createPerformer({
@@ -127,8 +134,9 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
         }
       : options.run,
     lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
-    onStart: (job, className) => {
+    onStart: (job, className, jobId) => {
       if (metrics) classes.set(job.token, className);
+      outcomes?.started(job, className, jobId);
       if (!busy) {
         busy = true;
         setTitle(titles.processing(job.queue, className));
@@ -149,6 +157,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     return perform(job).then((finished) => {
       running.delete(job.token);
       if (metrics) recordRun(metrics, job, finished, classes, startedAt.getTime());
+      outcomes?.ended(job, finished);
       unacknowledged++;
       checkMemory();
       return finished;
@@ -169,6 +178,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     },
     onFinished: (jobs) => {
       unacknowledged -= jobs.length;
+      outcomes?.acknowledged(jobs);
       if (settings.verbose) logFinished(jobs, options.onFinished);
       else options.onFinished?.(jobs);
     },
@@ -181,6 +191,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     async run(onLoopEnd) {
       await loop.run();
       onLoopEnd?.();
+      await within(outcomes?.flush() ?? Promise.resolve(), UNREGISTER_WAIT_MS);
       // Our own heartbeats stop before we unregister: a late one would register us again.
       if (aloneTimer) clearInterval(aloneTimer);
       aloneTimer = undefined;
