@@ -67,12 +67,15 @@ export { InvalidFailureRecordError } from './errors/invalid-failure-record.error
 export { RedisUnreachableError } from './errors/redis-unreachable.error.js';
 export { ChildBootError } from './errors/child-boot.error.js';
 export { InvalidRedisUrlError } from './errors/invalid-redis-url.error.js';
+export { UntaggedClusterPrefixError } from './errors/untagged-cluster-prefix.error.js';
 
 export { ResqueKeys } from './protocol/keys.js';
 export { JobStatus, type JobStatusCode, type JobStatusRecord } from './protocol/status.js';
 export type { FailureRecord } from './protocol/failure.js';
 export type { JobPayload } from './protocol/payload.js';
-export type { ResqueConnection } from './redis/connection.js';
+export type { ResqueConnection, RedisClient } from './redis/connection.js';
+export type { ClusterConnection, NodeAddress } from './redis/cluster-connection.js';
+export { hashTagOf, DEFAULT_CLUSTER_PREFIX } from './redis/cluster-prefix.js';
 
 export { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './client/delayed-jobs.js';
 export { DelayedScheduler, type SchedulerOptions, type PromotionResult } from './scheduler/scheduler.js';

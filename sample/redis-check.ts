@@ -3,10 +3,9 @@
  * host does it, instead of an app that starts and fails every enqueue (or a demo that waits and
  * retries). The reason is the socket's (ECONNREFUSED...): the command itself only says it gave up.
  */
-import type { Redis } from 'ioredis';
+import { describe, type RedisClient } from '../lib/redis/connection.js';
 
-export async function assertRedisReachable(client: Redis, setting: string, timeoutMs = 5_000): Promise<void> {
-  const { host, port, path } = client.options;
+export async function assertRedisReachable(client: RedisClient, setting: string, timeoutMs = 5_000): Promise<void> {
   let cause: Error | undefined;
   const onError = (error: Error) => {
     cause ??= error;
@@ -19,7 +18,7 @@ export async function assertRedisReachable(client: Redis, setting: string, timeo
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
     ]);
   } catch (error) {
-    throw new Error(`cannot reach Redis at ${path ?? `${host}:${port}`} (${setting}): ${(cause ?? (error as Error)).message}`);
+    throw new Error(`cannot reach Redis at ${describe(client)} (${setting}): ${(cause ?? (error as Error)).message}`);
   } finally {
     clearTimeout(timer);
     client.off('error', onError);

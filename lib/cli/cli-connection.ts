@@ -1,28 +1,33 @@
 /**
- * The CLI's Redis: REDIS_URL and PREFIX read as the worker reads them (lib/redis's URL parsing, so a
+ * The CLI's Redis: REDIS_URL (or REDIS_CLUSTER) and PREFIX read as the worker reads them (lib/redis's URL parsing, so a
  * password never reaches a message: redactUrl), one attempt to connect, and a PING within a few
  * seconds, so an unreachable Redis is one line and exit 1 instead of ioredis retrying for ever.
  */
-import { Redis } from 'ioredis';
 import { RedisUnreachableError } from '../errors/redis-unreachable.error.js';
 import { ResqueKeys } from '../protocol/keys.js';
+import { parseClusterNodes } from '../redis/cluster-connection.js';
+import { resolvePrefix } from '../redis/cluster-prefix.js';
+import { createClient, type RedisClient } from '../redis/connection.js';
 import { parseRedisUrl, redactUrl } from '../redis/redis-url.js';
 
 export interface CliConnection {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
-  /** The URL for messages, credentials replaced. */
+  /** The URL (or REDIS_CLUSTER's nodes) for messages, credentials replaced. */
   readonly shownUrl: string;
 }
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 export async function openCliConnection(env: NodeJS.ProcessEnv, timeoutMs = 3_000): Promise<CliConnection> {
+  const cluster = env.REDIS_CLUSTER ? env.REDIS_CLUSTER : undefined;
   const url = env.REDIS_URL ?? DEFAULT_URL;
-  const options = parseRedisUrl(url, 'REDIS_URL');
-  const shownUrl = redactUrl(url);
-  const redis = new Redis({
-    ...options,
+  const setting = cluster ? 'REDIS_CLUSTER' : 'REDIS_URL';
+  const options = cluster ? parseClusterNodes(cluster, 'REDIS_CLUSTER') : parseRedisUrl(url, 'REDIS_URL');
+  const shownUrl = cluster ? cluster.split(',').map((entry) => (/@/.test(entry) ? redactUrl(entry.trim()) : entry.trim())).join(',') : redactUrl(url);
+  // Before connecting: an untagged PREFIX on a cluster is a one-line error (UntaggedClusterPrefixError).
+  const keys = new ResqueKeys(resolvePrefix(env.PREFIX, cluster !== undefined, 'PREFIX'));
+  const redis = createClient(options, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -38,9 +43,9 @@ export async function openCliConnection(env: NodeJS.ProcessEnv, timeoutMs = 3_00
   } catch (error) {
     redis.disconnect();
     // ioredis' messages name host and port, never the password; the URL is shown redacted.
-    throw new RedisUnreachableError(`Redis at ${shownUrl} (REDIS_URL) unreachable: ${reason || (error as Error).message}`);
+    throw new RedisUnreachableError(`Redis at ${shownUrl} (${setting}) unreachable: ${reason || (error as Error).message}`);
   }
-  return { redis, keys: new ResqueKeys(env.PREFIX ?? 'resque'), shownUrl };
+  return { redis, keys, shownUrl };
 }
 
 function bounded<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -3,7 +3,7 @@
  * the parser stay small. Human output escapes everything read from Redis (printable); `--json`
  * output is JSON.stringify's, which escapes control characters itself.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { ResqueClient } from '../client/resque-client.js';
 import { readRedisSnapshot } from '../metrics/redis-snapshot.js';
 import type { ResqueKeys } from '../protocol/keys.js';
@@ -11,7 +11,7 @@ import { printable } from '../protocol/printable.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 
 export interface CliContext {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly out: (line: string) => void;
 }

@@ -31,7 +31,7 @@ export function buildProgram(io: ProgramIo): Command {
     }
   };
   const program = new Command('nestjs-resque')
-    .description('Look at and steer Resque queues (REDIS_URL, PREFIX as for the worker; any Resque: PHP, Ruby, node)')
+    .description('Look at and steer Resque queues (REDIS_URL or REDIS_CLUSTER, PREFIX as for the worker; any Resque: PHP, Ruby, node)')
     .version(VERSION)
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text) })
     .showSuggestionAfterError()

@@ -15,6 +15,8 @@ import type { WaitForOptions } from '../events/outcome-subscriber.js';
 import type { JobOutcome } from '../protocol/job-outcome.js';
 import type { ResqueModuleOptions } from '../options/resque-options.js';
 import { ResqueKeys } from '../protocol/keys.js';
+import { resolvePrefix } from '../redis/cluster-prefix.js';
+import { isCluster } from '../redis/connection.js';
 import { printable } from '../protocol/printable.js';
 import type { JobStatusRecord } from '../protocol/status.js';
 import { close, type OwnedRedis } from '../redis/connection.js';
@@ -57,7 +59,7 @@ export class QueueService implements OnModuleDestroy {
   ) {
     this.client = new ResqueClient({
       redis: redis.client,
-      keys: new ResqueKeys(options.prefix ?? 'resque'),
+      keys: new ResqueKeys(resolvePrefix(options.prefix, isCluster(redis.client), "ResqueModule's prefix")),
       enqueueTimeoutMs: options.enqueueTimeout,
     });
     this.delayed = new DelayedJobs(this.client);

@@ -8,7 +8,7 @@
  * been stored; RedisUnavailableError says which (`mayBeStored`).
  */
 import { isUtf8 } from 'node:buffer';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 import { InvalidFailureRecordError } from '../errors/invalid-failure-record.error.js';
@@ -28,7 +28,7 @@ import { assertQueueName } from '../protocol/queue-name.js';
 import { parseFailureRecord, parseWorkingOn, retryTarget, withRetriedAt, type FailedJob, type WorkingOn } from '../protocol/records.js';
 
 export interface ResqueClientOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   /** Longest wait for Redis per call, in ms (default 5000). */
   readonly enqueueTimeoutMs?: number;
@@ -72,7 +72,7 @@ const BATCH = 1000;
 
 /** @publicApi */
 export class ResqueClient {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly enqueueTimeoutMs: number;
   private ready?: Promise<void>;

@@ -10,7 +10,7 @@
  * A job whose process died (the host fails it as a dirty exit or a timeout) is not published either.
  * No Nest here: the child's worker assembly uses it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { encodeOutcome, failureSummaryOf } from '../protocol/job-outcome.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import type { FinishedJob, ReservedJob } from '../protocol/scripts/exchange-jobs.js';
@@ -36,7 +36,7 @@ export class OutcomePublisher {
   private failing = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ResqueKeys,
     private readonly workerId: string,
     private readonly resultTtlSeconds: number,

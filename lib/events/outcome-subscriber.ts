@@ -9,7 +9,7 @@
  * arrives as a message. After a reconnect (messages may have been missed) every pending waitFor reads
  * its record again.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { Observable, Subject } from 'rxjs';
 import { JobWaitTimeoutError } from '../errors/job-wait-timeout.error.js';
 import { decodeOutcome, decodeOutcomes, type JobOutcome } from '../protocol/job-outcome.js';
@@ -33,7 +33,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class OutcomeSubscriber {
   private readonly subject = new Subject<JobOutcome>();
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private connection: Redis | undefined;
+  private connection: RedisClient | undefined;
   private subscribed: Promise<void> | undefined;
   private closed = false;
 
@@ -48,7 +48,7 @@ export class OutcomeSubscriber {
    * `reader` answers the record reads (the application's connection); the subscriber is its duplicate.
    * `resultTtlSeconds`: the workers' EVENT_RESULT_TTL, how far back records are looked for.
    */
-  constructor(private readonly reader: Redis, private readonly keys: ResqueKeys, private readonly resultTtlSeconds: number) {}
+  constructor(private readonly reader: RedisClient, private readonly keys: ResqueKeys, private readonly resultTtlSeconds: number) {}
 
   /**
    * Resolves with the job's outcome (completed or failed) once a worker acknowledged it, also when that

@@ -2,7 +2,7 @@
  * The checks behind the terminus indicator, without Nest or terminus: each reads Redis (bounded by a
  * timeout) and says whether it is healthy and what it saw. Everything read from Redis is untrusted.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { parseWorkerId } from '../protocol/worker-id.js';
 import { readRedisSnapshot } from '../metrics/redis-snapshot.js';
@@ -23,7 +23,7 @@ export async function bounded<T>(work: Promise<T>, ms: number, what: string): Pr
 }
 
 /** PING, with its round trip in ms. */
-export async function checkRedis(redis: Redis, timeoutMs: number): Promise<CheckOutcome> {
+export async function checkRedis(redis: RedisClient, timeoutMs: number): Promise<CheckOutcome> {
   const started = performance.now();
   try {
     await bounded(redis.ping(), timeoutMs, 'PING');
@@ -46,7 +46,7 @@ export interface WorkersCheckOptions {
  * Live workers per queue, from heartbeats judged on Redis' clock: ours in `workers:alive` (ms), and
  * Ruby's `workers:heartbeat` (ISO times; resque 2 and node-resque write it) for other implementations.
  */
-export async function checkWorkers(redis: Redis, keys: ResqueKeys, options: WorkersCheckOptions, timeoutMs: number): Promise<CheckOutcome> {
+export async function checkWorkers(redis: RedisClient, keys: ResqueKeys, options: WorkersCheckOptions, timeoutMs: number): Promise<CheckOutcome> {
   const maxAgeMs = (options.maxAgeSeconds ?? 30) * 1000;
   const min = options.min ?? 1;
   try {
@@ -84,7 +84,7 @@ export interface LatencyCheckOptions {
 }
 
 /** Age of each queue's oldest job (its queue_time) against a threshold. */
-export async function checkLatency(redis: Redis, keys: ResqueKeys, options: LatencyCheckOptions, timeoutMs: number): Promise<CheckOutcome> {
+export async function checkLatency(redis: RedisClient, keys: ResqueKeys, options: LatencyCheckOptions, timeoutMs: number): Promise<CheckOutcome> {
   try {
     const snapshot = await bounded(readRedisSnapshot(redis, keys), timeoutMs, 'reading the queues');
     const wanted = options.queues ? new Set(options.queues) : undefined;

@@ -14,6 +14,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { ResqueModuleOptions } from '../options/resque-options.js';
 import { ResqueKeys } from '../protocol/keys.js';
+import { resolvePrefix } from '../redis/cluster-prefix.js';
+import { isCluster } from '../redis/connection.js';
 import type { OwnedRedis } from '../redis/connection.js';
 import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
 import { RESQUE_REDIS } from '../resque.tokens.js';
@@ -34,7 +36,7 @@ export class ResqueHealthIndicator {
     @Inject(RESQUE_REDIS) private readonly connection: OwnedRedis,
     @Inject(MODULE_OPTIONS_TOKEN) options: ResqueModuleOptions,
   ) {
-    this.keys = new ResqueKeys(options.prefix ?? 'resque');
+    this.keys = new ResqueKeys(resolvePrefix(options.prefix, isCluster(connection.client), "ResqueModule's prefix"));
   }
 
   /** Redis answers a PING; `latencyMs` is its round trip. */

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { JobMetricsTotals } from './job-metrics.js';
 import type { Prom } from './load-prom-client.js';
@@ -19,7 +19,7 @@ export interface HostMetricsServer {
 }
 
 /** `prom`: loaded by the host at its start (loadPromClient), so a missing prom-client stops it before any child boots. */
-export async function startHostMetricsServer(prom: Prom, port: number, redis: Redis, keys: ResqueKeys): Promise<HostMetricsServer> {
+export async function startHostMetricsServer(prom: Prom, port: number, redis: RedisClient, keys: ResqueKeys): Promise<HostMetricsServer> {
   const registry = new prom.Registry();
   const totals = new JobMetricsTotals();
   // The host's connection waits out outages (commands queue until Redis is back): while it is not

@@ -4,7 +4,7 @@
  * (every implementation's: PHP, Ruby and node workers register in the same set). One pipelined round
  * trip per step, whatever the number of queues. Everything read is untrusted.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 
 export interface QueueSnapshot {
@@ -25,7 +25,7 @@ export interface RedisSnapshot {
 /** Reads every queue's head; a payload past this size is not parsed for its queue_time (latency 0). */
 const MAX_HEAD_BYTES = 1 << 20;
 
-export async function readRedisSnapshot(redis: Redis, keys: ResqueKeys, now: () => number = Date.now): Promise<RedisSnapshot> {
+export async function readRedisSnapshot(redis: RedisClient, keys: ResqueKeys, now: () => number = Date.now): Promise<RedisSnapshot> {
   const first = await redis
     .pipeline()
     .smembers(keys.queues)

@@ -9,6 +9,8 @@ import { Inject, Injectable, Module, type OnModuleDestroy, type OnModuleInit } f
 import type { Registry } from 'prom-client';
 import type { ResqueModuleOptions } from '../options/resque-options.js';
 import { ResqueKeys } from '../protocol/keys.js';
+import { resolvePrefix } from '../redis/cluster-prefix.js';
+import { isCluster } from '../redis/connection.js';
 import type { OwnedRedis } from '../redis/connection.js';
 import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
 import { RESQUE_REDIS } from '../resque.tokens.js';
@@ -32,7 +34,7 @@ export class ResqueMetrics implements OnModuleInit, OnModuleDestroy {
     const registry = prom.register;
     // A second application in the same process (tests) takes the names over instead of failing.
     for (const metric of registry.getMetricsAsArray()) if (metric.name.startsWith('resque_')) registry.removeSingleMetric(metric.name);
-    const keys = new ResqueKeys(this.options.prefix ?? 'resque');
+    const keys = new ResqueKeys(resolvePrefix(this.options.prefix, isCluster(this.redis.client), "ResqueModule's prefix"));
     this.registered = registerResqueMetrics(prom, registry, { snapshot: () => readRedisSnapshot(this.redis.client, keys) });
     this.registryUsed = registry;
   }

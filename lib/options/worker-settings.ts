@@ -24,7 +24,7 @@ export interface WorkerSettings {
   readonly interval: number;
   /** BLOCKING: wait on Redis for our producers' wake-ups (on by default); 0 = php-resque's plain polling every INTERVAL. */
   readonly blocking: boolean;
-  /** PREFIX: key namespace (`resque` gives `resque:queue:x`). */
+  /** PREFIX: key namespace (`resque` gives `resque:queue:x`; on a Redis Cluster `{resque}`, and a prefix must carry a hash tag). */
   readonly prefix: string;
   /** PIDFILE: where the host writes its pid. */
   readonly pidFile?: string;
@@ -92,8 +92,8 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads the environment; throws InvalidSettingError naming the first bad variable. */
-export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?: string } {
-  const out: { -readonly [K in keyof WorkerSettings]?: WorkerSettings[K] } & { redisUrl?: string } = {};
+export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?: string; redisCluster?: string } {
+  const out: { -readonly [K in keyof WorkerSettings]?: WorkerSettings[K] } & { redisUrl?: string; redisCluster?: string } = {};
   const queue = env.QUEUE ?? env.QUEUES;
   if (queue !== undefined) out.queues = parseQueues('QUEUE', queue);
   if (env.COUNT !== undefined) out.count = integer('COUNT', env.COUNT, 1, 256);
@@ -121,6 +121,8 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
   if (env.PUBLISH_EVENTS !== undefined) out.publishEvents = flag(env.PUBLISH_EVENTS);
   if (env.EVENT_RESULT_TTL !== undefined) out.eventResultTtl = integer('EVENT_RESULT_TTL', env.EVENT_RESULT_TTL, 1, 86400 * 30);
   if (env.REDIS_URL) out.redisUrl = env.REDIS_URL;
+  // REDIS_CLUSTER: comma-separated host:port seed nodes of a Redis Cluster (redis/cluster-connection.ts).
+  if (env.REDIS_CLUSTER) out.redisCluster = env.REDIS_CLUSTER;
   return out;
 }
 

@@ -6,7 +6,7 @@
  * exchange.lua writes entries; exchange.lua and recover.lua read them the same way in Lua.
  */
 import { Buffer } from 'node:buffer';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 
 export interface InflightEntry {
   readonly queue: string;
@@ -41,7 +41,7 @@ export function inflightPayloadBytes(entry: Buffer): Buffer {
 }
 
 /** The exact bytes of one in-flight job (`inflight:<worker id>` field `token`), or null once it is gone. */
-export async function readInflightPayload(redis: Redis, inflightKey: string, token: string): Promise<Buffer | null> {
+export async function readInflightPayload(redis: RedisClient, inflightKey: string, token: string): Promise<Buffer | null> {
   const entry = await redis.hgetBuffer(inflightKey, token);
   return entry === null ? null : inflightPayloadBytes(entry);
 }

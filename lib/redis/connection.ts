@@ -1,15 +1,26 @@
 /**
  * Redis connections. `connection` may be a URL (`redis://`, `rediss://` for TLS, with user and
- * password), ioredis options (host, port, username, password, tls, db...), or an existing client,
- * which we use but never close.
+ * password), ioredis options (host, port, username, password, tls, db...), an existing client
+ * (Redis or Cluster), which we use but never close, or a Redis Cluster's seed nodes
+ * (`{ cluster: [{ host, port }, ...], options? }`, see cluster-connection.ts).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
+import { clusterOptionsFrom, isClusterConnection, seedNodesOf, type ClusterConnection, type NodeAddress } from './cluster-connection.js';
 
-export type ResqueConnection = string | RedisOptions | Redis;
+/** Either kind of ioredis client: every command this library sends works on both (keys in one slot, see keys.ts). */
+export type RedisClient = Redis | Cluster;
+
+export type ResqueConnection = string | RedisOptions | RedisClient | ClusterConnection;
+
+/**
+ * Where to connect as plain data: ioredis options for one Redis or, with `cluster`, a cluster's
+ * seed nodes (host, port and db are then ignored; the rest, user, password, TLS, applies to every node).
+ */
+export type ConnectOptions = RedisOptions & { readonly cluster?: readonly NodeAddress[] };
 
 export interface OwnedRedis {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** False for a client the application passed in: we must not quit it. */
   readonly owned: boolean;
 }
@@ -19,11 +30,29 @@ export interface OwnedRedis {
  * in the error a malformed one gives.
  */
 export function connect(connection: ResqueConnection | undefined, overrides: RedisOptions = {}, setting = "ResqueModule's connection"): OwnedRedis {
-  if (connection instanceof Redis) {
+  if (connection instanceof Redis || connection instanceof Cluster) {
     return { client: connection, owned: false };
+  }
+  if (isClusterConnection(connection)) {
+    // The application's cluster options win over our defaults, as its Redis options do.
+    const ours = clusterOptionsFrom(overrides);
+    const theirs = connection.options ?? {};
+    const options: ClusterOptions = { ...ours, ...theirs, redisOptions: { ...ours.redisOptions, ...theirs.redisOptions } };
+    return { client: new Cluster([...connection.cluster], options), owned: true };
   }
   const options = typeof connection === 'string' ? parseRedisUrl(connection, setting) : (connection ?? {});
   return { client: new Redis({ ...NO_INFO_READY_CHECK, ...options, ...overrides }), owned: true };
+}
+
+/** A new client for `options` (a cluster when it names seed nodes); `overrides` win. */
+export function createClient(options: ConnectOptions, overrides: RedisOptions = {}, base?: ClusterOptions): RedisClient {
+  const { cluster, ...single } = options;
+  if (cluster) return new Cluster([...cluster], clusterOptionsFrom({ ...single, ...overrides }, base));
+  return new Redis({ ...NO_INFO_READY_CHECK, ...single, ...overrides });
+}
+
+export function isCluster(client: RedisClient): client is Cluster {
+  return client instanceof Cluster;
 }
 
 /**
@@ -40,11 +69,21 @@ export const NO_INFO_READY_CHECK: RedisOptions = { enableReadyCheck: false };
 export const RETRY_FOREVER: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true };
 
 /**
- * A worker's own connection with the settings of `client` (the application's), retrying forever.
- * Its errors go to `onError` (ioredis prints "Unhandled error event" for a client without a listener).
+ * A worker's own connection with the settings of `client` (the application's), retrying forever;
+ * `overrides` (the host's choice, perhaps a cluster where the application had one Redis, or the
+ * reverse) win. Its errors go to `onError` (ioredis prints "Unhandled error event" for a client
+ * without a listener).
  */
-export function workerConnection(client: Redis, onError: (error: Error) => void, overrides: RedisOptions = {}): Redis {
-  const connection = client.duplicate({ ...RETRY_FOREVER, ...overrides });
+export function workerConnection(client: RedisClient, onError: (error: Error) => void, overrides: ConnectOptions = {}): RedisClient {
+  const { cluster, ...single } = overrides;
+  let connection: RedisClient;
+  if (cluster) {
+    connection = createClient(overrides, RETRY_FOREVER, isCluster(client) ? client.options : undefined);
+  } else if (isCluster(client)) {
+    connection = overrides.host || overrides.path ? createClient(single, RETRY_FOREVER) : client.duplicate([], clusterOptionsFrom({ ...single, ...RETRY_FOREVER }, client.options));
+  } else {
+    connection = client.duplicate({ ...RETRY_FOREVER, ...single });
+  }
   connection.on('error', onError);
   return connection;
 }
@@ -54,7 +93,7 @@ export async function close(redis: OwnedRedis): Promise<void> {
   await quietly(redis.client);
 }
 
-export async function quietly(client: Redis): Promise<void> {
+export async function quietly(client: RedisClient): Promise<void> {
   if (client.status === 'ready') {
     await client.quit().catch(() => client.disconnect());
   } else {
@@ -62,8 +101,9 @@ export async function quietly(client: Redis): Promise<void> {
   }
 }
 
-/** Host, port and db for log lines: never the password. */
-export function describe(client: Redis): string {
+/** Host, port and db for log lines (a cluster's seed nodes): never the password. */
+export function describe(client: RedisClient): string {
+  if (isCluster(client)) return `cluster ${seedNodesOf(client).map((n) => `${n.host}:${n.port}`).join(',')}`;
   const { host, port, db, path } = client.options;
   return path ? `${path}/${db ?? 0}` : `${host}:${port}/${db ?? 0}`;
 }
@@ -87,6 +127,8 @@ export interface PortableRedisOptions {
   readonly password?: string;
   readonly protocol?: RedisOptions['protocol'];
   readonly tls?: { readonly [key: string]: PortableValue };
+  /** A Redis Cluster's seed nodes; the options above (but host, port and db) apply to every node. */
+  readonly cluster?: readonly { readonly host: string; readonly port: number }[];
 }
 
 /**
@@ -95,12 +137,15 @@ export interface PortableRedisOptions {
  * ConfigService. TLS Buffers keep their bytes; functions (checkServerIdentity...) cannot cross a
  * process and are left out.
  */
-export function portableOptions(client: Redis): PortableRedisOptions {
-  return toPortable(client.options);
+export function portableOptions(client: RedisClient): PortableRedisOptions {
+  if (!isCluster(client)) return toPortable(client.options);
+  return toPortable({ ...(client.options.redisOptions ?? {}), cluster: seedNodesOf(client) });
 }
 
-export function toPortable(o: RedisOptions): PortableRedisOptions {
-  const portable: { -readonly [K in keyof PortableRedisOptions]: PortableRedisOptions[K] } = { host: o.host, port: o.port, db: o.db, family: o.family };
+export function toPortable(o: ConnectOptions): PortableRedisOptions {
+  const portable: { -readonly [K in keyof PortableRedisOptions]: PortableRedisOptions[K] } = o.cluster
+    ? { cluster: o.cluster.map(({ host, port }) => ({ host, port })), family: o.family }
+    : { host: o.host, port: o.port, db: o.db, family: o.family };
   if (o.path) portable.path = o.path;
   if (o.username) portable.username = o.username;
   if (o.password) portable.password = o.password;
@@ -109,9 +154,9 @@ export function toPortable(o: RedisOptions): PortableRedisOptions {
   return portable;
 }
 
-export function fromPortable(portable: PortableRedisOptions): RedisOptions {
+export function fromPortable(portable: PortableRedisOptions): ConnectOptions {
   const { tls, ...rest } = portable;
-  const options: RedisOptions = { ...rest };
+  const options: { -readonly [K in keyof ConnectOptions]: ConnectOptions[K] } = { ...rest };
   if (tls) options.tls = decode(tls) as RedisOptions['tls'];
   return options;
 }

@@ -1,14 +1,15 @@
 /**
- * The module's Redis connection, from `options.connection`, else REDIS_URL, else
+ * The module's Redis connection, from `options.connection`, else REDIS_CLUSTER (seed nodes), else REDIS_URL, else
  * redis://127.0.0.1:6379. A client we create reconnects quickly and for ever (at most 1 s apart),
  * so producers recover soon after an outage; ResqueClient itself bounds every call by
  * `enqueueTimeout`. A client the application passed in is used as is and never closed.
  */
 import { Logger, type FactoryProvider } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { ResqueModuleOptions } from '../options/resque-options.js';
 import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
 import { RESQUE_REDIS } from '../resque.tokens.js';
+import { clusterConnectionFromEnv, isClusterConnection } from './cluster-connection.js';
 import { connect, describe, type OwnedRedis } from './connection.js';
 
 const PRODUCER_DEFAULTS: RedisOptions = {
@@ -18,12 +19,14 @@ const PRODUCER_DEFAULTS: RedisOptions = {
 
 export function createResqueRedis(options: ResqueModuleOptions, env: NodeJS.ProcessEnv = process.env): OwnedRedis {
   // An empty REDIS_URL is refused (parseRedisUrl), not read as "unset": it must never mean 127.0.0.1:6379 silently.
-  const connection = options.connection ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // REDIS_CLUSTER (seed nodes, as the worker host reads it) beside REDIS_URL is refused as ambiguous.
+  const fromCluster = options.connection === undefined && env.REDIS_CLUSTER ? clusterConnectionFromEnv(env.REDIS_CLUSTER, env.REDIS_URL) : undefined;
+  const connection = options.connection ?? fromCluster ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const setting =
-    options.connection === undefined ? 'REDIS_URL' : options.connection === env.REDIS_URL ? "REDIS_URL" : "ResqueModule's connection";
+    options.connection === undefined ? (fromCluster ? 'REDIS_CLUSTER' : 'REDIS_URL') : options.connection === env.REDIS_URL ? 'REDIS_URL' : "ResqueModule's connection";
   const redis =
-    typeof connection === 'string' || connection instanceof Redis
-      ? connect(connection, PRODUCER_DEFAULTS, setting)
+    typeof connection === 'string' || isClusterConnection(connection) || 'isCluster' in connection
+      ? connect(connection, PRODUCER_DEFAULTS, setting) // a client: used as is; a cluster: its own options win over ours
       : connect({ ...PRODUCER_DEFAULTS, ...connection }); // the application's options win
   if (redis.owned) reportOutages(redis);
   return redis;

@@ -3,7 +3,7 @@
  * (`@Job({ retry, unique, lock })`), so the performer asks one object. Classes with none of these
  * cost nothing: `begin` returns undefined without touching Redis.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import type { JobPayload } from '../protocol/payload.js';
 import type { ReservedJob } from '../protocol/scripts/exchange-jobs.js';
@@ -33,7 +33,7 @@ export class JobLifecycle {
   private readonly locks: JobLocks;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keys: ResqueKeys,
     workerId: string,
     private readonly policyOf: (className: string) => JobClassPolicy | undefined,

@@ -9,7 +9,7 @@
  *
  * The key is JSON of the args by default, as node-resque builds it, or what `key(data)` returns.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { delayedItemFromPayload } from '../protocol/delayed-item.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import type { JobPayload } from '../protocol/payload.js';
@@ -23,7 +23,7 @@ import { DEFAULT_LOCK_TTL_MS, type RunLockOptions, type UniqueOptions } from '..
 
 export class JobLocks {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ResqueKeys,
     private readonly workerId: string,
     private readonly clock: () => number = Date.now,

@@ -5,7 +5,7 @@
  * Two identical jobs (same class and args) waiting at once share one count, as in resque-retry.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { delayedItemFromPayload } from '../protocol/delayed-item.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import type { JobPayload } from '../protocol/payload.js';
@@ -27,7 +27,7 @@ export interface RetryTicket {
 
 export class JobRetries {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: ResqueKeys,
     private readonly workerId: string,
     private readonly policyOf: (className: string) => RetryOptions | undefined,
@@ -108,7 +108,7 @@ export interface RetryRequest {
  * worker after a throw and for the host after a crash. Returns the attempt that failed when the job
  * was put back, 0 when no attempt is left (the caller fails it), -1 when it is no longer in flight.
  */
-export async function putBackForRetry(redis: Redis, keys: ResqueKeys, request: RetryRequest): Promise<number> {
+export async function putBackForRetry(redis: RedisClient, keys: ResqueKeys, request: RetryRequest): Promise<number> {
   const { payload, error, now, workerId } = request;
   const due = Math.ceil((now + request.delay) / 1000);
   const item = delayedItemFromPayload(request.raw, request.queue);
@@ -151,7 +151,7 @@ export async function putBackForRetry(redis: Redis, keys: ResqueKeys, request: R
 }
 
 /** How many attempts of a job (by attemptDigest) have failed so far. */
-export async function failedAttempts(redis: Redis, keys: ResqueKeys, digest: string): Promise<number> {
+export async function failedAttempts(redis: RedisClient, keys: ResqueKeys, digest: string): Promise<number> {
   const info = await redis.hget(keys.retryInfo, digest);
   return info ? Number(/"attempt":(\d+)/.exec(info)?.[1] ?? 0) : 0;
 }

@@ -3,7 +3,7 @@
  * (fire-schedule.lua claims the tick by compare-and-set), with the policies of recurrence.ts
  * (catch up once after missed ticks). The leading scheduler calls it every tick.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { nextFire, type StoredSchedule } from '../client/recurrence.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { encodePayload, newJobId, queueTimeNow } from '../protocol/payload.js';
@@ -12,7 +12,7 @@ import { dueSchedulesScript, fireScheduleScript } from '../protocol/scripts/lua.
 import { runScript } from '../redis/scripts.js';
 
 export interface RecurringFirerOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   /** Epoch ms; default: Redis's clock. */
   readonly now?: () => number;

@@ -13,14 +13,14 @@
  * Ruby, PHP or node promoter beside us is safe. Due is judged on Redis's clock (hosts with skewed
  * clocks agree) unless `now` is injected (tests).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { promoteScript, schedulerLockScript } from '../protocol/scripts/lua.generated.js';
 import { resqueTime } from '../protocol/time.js';
 import { runScript } from '../redis/scripts.js';
 
 export interface SchedulerOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   /** Our name in the lock, `host:pid`. */
   readonly name: string;

@@ -9,14 +9,14 @@
  * Jobs from foreign producers (a bare RPUSH) wake nobody: the wait ends after INTERVAL and the
  * next exchange finds them.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.js';
 import { failureRecordParts } from '../protocol/failure.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { JobExchange, type ExchangeTarget, type FinishedJob, type ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
-import { quietly, workerConnection } from '../redis/connection.js';
+import { isCluster, quietly, workerConnection } from '../redis/connection.js';
 import { PendingStatuses } from './pending-statuses.js';
 import { QueueSelection } from './queue-selection.js';
 import type { Exchanged, WorkerOperations } from './worker-loop.js';
@@ -24,7 +24,7 @@ import type { Exchanged, WorkerOperations } from './worker-loop.js';
 const NO_QUEUES: readonly string[] = [];
 
 export interface RedisOperationsOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly target: ExchangeTarget;
   readonly blocking: boolean;
@@ -36,9 +36,9 @@ export interface RedisOperationsOptions {
 export class RedisWorkerOperations implements WorkerOperations {
   private nextToken = (Date.now() % 1e9) * 100;
   private reconnected = false;
-  private watcher: { client: Redis; id: number | undefined } | undefined;
+  private watcher: { client: RedisClient; id: number | undefined } | undefined;
   private unblockDenied = false;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: ResqueKeys;
   private readonly jobs: JobExchange;
   private readonly selection: QueueSelection;
@@ -153,7 +153,9 @@ export class RedisWorkerOperations implements WorkerOperations {
     abort.addEventListener('abort', onAbort, { once: true });
     const deadline = Date.now() + ms;
     try {
-      watcher.id ??= Number(await watcher.client.client('ID'));
+      // On a cluster, CLIENT ID and CLIENT UNBLOCK would go to any node, not the one the XREAD
+      // blocks on: an abort closes the watcher instead (unblock()), rare enough (pause, stop, slots all busy).
+      if (!isCluster(watcher.client)) watcher.id ??= Number(await watcher.client.client('ID'));
       while (!abort.aborted) {
         const left = deadline - Date.now();
         if (left <= 0) return;
@@ -185,8 +187,9 @@ export class RedisWorkerOperations implements WorkerOperations {
    */
   private async unblock(): Promise<void> {
     const watcher = this.watcher;
-    if (watcher?.id === undefined) return;
-    if (!this.unblockDenied) {
+    if (!watcher) return;
+    if (watcher.id === undefined && !isCluster(watcher.client)) return;
+    if (!this.unblockDenied && watcher.id !== undefined) {
       const denied = await this.redis.client('UNBLOCK', watcher.id).then(
         () => false,
         (error: Error) => /NOPERM/.test(error.message),

@@ -7,7 +7,7 @@
  * (marked by an environment variable) boots the Nest module and runs jobs. The host never loads
  * Nest or the application, so it stays small and starts at once.
  */
-import type { RedisOptions } from 'ioredis';
+import type { ConnectOptions } from '../redis/connection.js';
 import type { WorkerSettings } from '../options/worker-settings.js';
 import type { AppModuleLoader } from './child/run-child.js';
 import { holdSignalsUntilHostStarts } from './host/host-signals.js';
@@ -19,7 +19,7 @@ export interface RunWorkerOptions {
   /** Settings under the environment's (QUEUE, COUNT...): environment > these > ResqueModule's `worker`. */
   readonly settings?: Partial<WorkerSettings>;
   /** The host's Redis; by default REDIS_URL, else the connection the application module configured. */
-  readonly redis?: string | RedisOptions;
+  readonly redis?: string | ConnectOptions;
 }
 
 export async function runWorker(options: RunWorkerOptions): Promise<void> {

@@ -13,6 +13,8 @@ export interface RedisServerOptions {
   /** appendonly yes + appendfsync always: Redis keeps all it acknowledged across a restart. */
   readonly persistent?: boolean;
   readonly extraArgs?: readonly string[];
+  /** A port chosen by the caller (a cluster node needs port + 10000 free too); default: any free one. */
+  readonly port?: number;
 }
 
 export class RedisServer {
@@ -22,7 +24,7 @@ export class RedisServer {
   private constructor(readonly port: number, private readonly options: RedisServerOptions) {}
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options);
+    const server = new RedisServer(options.port ?? (await freePort()), options);
     await server.start();
     return server;
   }

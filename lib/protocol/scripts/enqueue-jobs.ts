@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Command, type Redis } from 'ioredis';
+import { Command } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { runScript } from '../../redis/scripts.js';
 import type { ResqueKeys } from '../keys.js';
 import { JobStatus, statusJson } from '../status.js';
@@ -12,7 +13,7 @@ export interface EncodedJob {
 }
 
 /** SADD queues + RPUSH + WAITING statuses (+ a wake-up when the queue was empty), atomically, in one round trip. Returns the queue length. */
-export async function enqueueJobs(redis: Redis, keys: ResqueKeys, queue: string, jobs: readonly EncodedJob[]): Promise<number> {
+export async function enqueueJobs(redis: RedisClient, keys: ResqueKeys, queue: string, jobs: readonly EncodedJob[]): Promise<number> {
   const statusKeys: string[] = [];
   const payloads: string[] = [];
   for (const job of jobs) {
@@ -37,7 +38,7 @@ const ENQUEUE_SHA = createHash('sha1').update(enqueueScript.lua).digest('hex');
  * command of ioredis' defineCommand, and the caller can reject the command at its deadline.
  * KEYS and ARGV are exactly what enqueueJobs sends for a batch of one (enqueue.lua's header).
  */
-export function enqueueJobCommand(redis: Redis, keys: EnqueueKeys, queue: string, job: EncodedJob, withSource = false): Command {
+export function enqueueJobCommand(redis: RedisClient, keys: EnqueueKeys, queue: string, job: EncodedJob, withSource = false): Command {
   const script = withSource ? enqueueScript.lua : ENQUEUE_SHA;
   const list = keys.queue(queue);
   const args =

@@ -3,7 +3,7 @@
  * The fixed part of the command (keys, queue names, worker name) is built once per worker;
  * only what changes per call is computed per call, because this runs once per job at concurrency 1.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { defineScripts, runScript } from '../../redis/scripts.js';
 import type { FailureRecordParts } from '../failure.js';
 import type { ResqueKeys } from '../keys.js';
@@ -93,7 +93,7 @@ export class JobExchange {
    */
   wakeId: string | undefined;
 
-  constructor(private readonly redis: Redis, keys: ResqueKeys, target: ExchangeTarget) {
+  constructor(private readonly redis: RedisClient, keys: ResqueKeys, target: ExchangeTarget) {
     this.onTakenMeanwhile = target.onTakenMeanwhile;
     defineScripts(redis, exchangeScript);
     const id = target.workerId;

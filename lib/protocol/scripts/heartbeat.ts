@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { runScript } from '../../redis/scripts.js';
 import type { ResqueKeys } from '../keys.js';
 import { isoTime } from '../time.js';
@@ -18,7 +18,7 @@ export interface HeartbeatReply {
  * whose heartbeat is older than `staleMs`, none while `sinceMs` (the caller's connected-since, Redis ms) is younger.
  */
 export async function judgeHeartbeats(
-  redis: Redis,
+  redis: RedisClient,
   keys: ResqueKeys,
   workerIds: readonly string[],
   staleMs: number,
@@ -35,6 +35,6 @@ export async function judgeHeartbeats(
 }
 
 /** Marks `workerIds` alive (Redis clock) and returns ids whose heartbeat is older than `staleMs`. */
-export async function heartbeat(redis: Redis, keys: ResqueKeys, workerIds: readonly string[], staleMs: number): Promise<string[]> {
+export async function heartbeat(redis: RedisClient, keys: ResqueKeys, workerIds: readonly string[], staleMs: number): Promise<string[]> {
   return (await judgeHeartbeats(redis, keys, workerIds, staleMs, 0)).stale;
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { runScript } from '../../redis/scripts.js';
 import { RESULT_BUCKET_SECONDS, resultBucket } from '../job-outcome.js';
 import type { ResqueKeys } from '../keys.js';
@@ -11,7 +11,7 @@ export interface EncodedOutcome {
 }
 
 /** Records the outcomes of jobs with an id for at least `ttlSeconds` and publishes all of them as one message (jobs with an id first). */
-export async function publishOutcomes(redis: Redis, keys: ResqueKeys, outcomes: readonly EncodedOutcome[], ttlSeconds: number, nowMs = Date.now()): Promise<number> {
+export async function publishOutcomes(redis: RedisClient, keys: ResqueKeys, outcomes: readonly EncodedOutcome[], ttlSeconds: number, nowMs = Date.now()): Promise<number> {
   const args: Array<string | number> = [keys.events, ttlSeconds + RESULT_BUCKET_SECONDS, 0];
   const anonymous: string[] = [];
   for (const { id, record } of outcomes) {
@@ -27,7 +27,7 @@ export async function publishOutcomes(redis: Redis, keys: ResqueKeys, outcomes: 
  * The recorded outcome of job `id`, or null. Looks in every bucket of the last `ttlSeconds`, with one
  * bucket of margin on both sides for clocks that differ between the worker's machine and this one.
  */
-export async function findOutcome(redis: Redis, keys: ResqueKeys, id: string, ttlSeconds: number, nowMs = Date.now()): Promise<string | null> {
+export async function findOutcome(redis: RedisClient, keys: ResqueKeys, id: string, ttlSeconds: number, nowMs = Date.now()): Promise<string | null> {
   const newest = resultBucket(nowMs) + 1;
   const oldest = resultBucket(nowMs - ttlSeconds * 1000) - 1;
   const buckets: string[] = [];

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { runScript } from '../../redis/scripts.js';
 import type { FailureRecordParts } from '../failure.js';
 import type { ResqueKeys } from '../keys.js';
@@ -40,7 +40,7 @@ export interface RecoverResult {
  * is left, removes every trace of the worker. With no jobs it is the clean unregister.
  */
 export async function recoverWorker(
-  redis: Redis,
+  redis: RedisClient,
   keys: ResqueKeys,
   workerId: string,
   jobs: readonly RecoveredJob[],

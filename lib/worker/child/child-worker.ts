@@ -7,14 +7,14 @@
  * it has finished and unregistered, so no other host takes its running jobs for dead; and after each
  * job it checks its memory against MAX_CHILD_MEMORY_MB, and past it stops taking jobs (recycling).
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import type { FinishedJob, ReservedJob } from '../../protocol/scripts/exchange-jobs.js';
 import { isoTime } from '../../protocol/time.js';
 import { workerId, workerName } from '../../protocol/worker-id.js';
 import { heartbeat } from '../../protocol/scripts/heartbeat.js';
-import { quietly, workerConnection } from '../../redis/connection.js';
+import { quietly, workerConnection, type ConnectOptions } from '../../redis/connection.js';
 import type { JobPolicy } from '../ipc.js';
 import type { JobContext } from '../job-context.js';
 import { createPerformer } from '../job-performer.js';
@@ -30,8 +30,8 @@ import { OutcomePublisher } from '../../events/outcome-publisher.js';
 
 export interface ChildWorkerOptions {
   /** The application's client; the worker duplicates it with worker-friendly retry settings. */
-  readonly appRedis: Redis;
-  readonly redisOverrides?: RedisOptions;
+  readonly appRedis: RedisClient;
+  readonly redisOverrides?: ConnectOptions;
   readonly settings: WorkerSettings;
   readonly maxJobs: number;
   readonly run: (context: JobContext) => Promise<unknown>;

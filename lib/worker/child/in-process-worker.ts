@@ -9,7 +9,6 @@
  * DEAD_AFTER like any other worker's.
  */
 import type { INestApplicationContext } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
 import { JobRegistry } from '../../discovery/job.registry.js';
 import { JobRunner } from '../../discovery/job-runner.service.js';
 import type { ResqueModuleOptions } from '../../options/resque-options.js';
@@ -17,7 +16,8 @@ import { resolveSettings, type WorkerSettings } from '../../options/worker-setti
 import { ResqueKeys } from '../../protocol/keys.js';
 import { heartbeat } from '../../protocol/scripts/heartbeat.js';
 import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
-import type { OwnedRedis } from '../../redis/connection.js';
+import { isCluster, type ConnectOptions, type OwnedRedis } from '../../redis/connection.js';
+import { resolvePrefix } from '../../redis/cluster-prefix.js';
 import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
 import { createChildWorker } from './child-worker.js';
 import { jobPolicyOf } from './job-policy.js';
@@ -31,7 +31,7 @@ export interface InProcessWorkerOptions {
   /** Stop after this many jobs; 0 (the default) = run until stop(). */
   readonly maxJobs?: number;
   /** Overrides for the worker's own connection (a duplicate of ResqueModule's). */
-  readonly redis?: RedisOptions;
+  readonly redis?: ConnectOptions;
   /** Called after jobs are acknowledged in Redis (outcome 'ok' or 'fail'). */
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
 }
@@ -57,10 +57,14 @@ export interface InProcessWorker {
 export async function createInProcessWorker(app: INestApplicationContext, options: InProcessWorkerOptions = {}): Promise<InProcessWorker> {
   const moduleOptions = app.get<ResqueModuleOptions>(RESQUE_MODULE_OPTIONS, { strict: false });
   // The module's key prefix is the one its producers write under; `worker.prefix` may still override it.
-  const settings = resolveSettings({ prefix: moduleOptions.prefix }, moduleOptions.worker, options.settings);
+  const appRedis = app.get<OwnedRedis>(RESQUE_REDIS, { strict: false }).client;
+  const explicitPrefix = options.settings?.prefix ?? moduleOptions.worker?.prefix ?? moduleOptions.prefix;
+  // On a Redis Cluster the prefix needs a hash tag ({resque} by default): cluster-prefix.ts.
+  const onCluster = options.redis ? options.redis.cluster !== undefined : isCluster(appRedis);
+  const prefix = resolvePrefix(explicitPrefix, onCluster, 'the prefix');
+  const settings = resolveSettings({ prefix: moduleOptions.prefix }, moduleOptions.worker, options.settings, { prefix });
   const registry = app.get(JobRegistry, { strict: false });
   const runner = app.get(JobRunner, { strict: false });
-  const appRedis = app.get<OwnedRedis>(RESQUE_REDIS, { strict: false }).client;
   const worker = await createChildWorker({
     appRedis,
     redisOverrides: options.redis,

@@ -1,12 +1,12 @@
 /** Delayed jobs: every host runs a scheduler; one leads (lib/scheduler/scheduler.ts). */
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
 import { RecurringFirer } from '../../scheduler/recurring-firer.js';
 import { DelayedScheduler } from '../../scheduler/scheduler.js';
 
-export function startHostScheduler(redis: Redis, keys: ResqueKeys, settings: WorkerSettings, log: (message: string) => void): DelayedScheduler | undefined {
+export function startHostScheduler(redis: RedisClient, keys: ResqueKeys, settings: WorkerSettings, log: (message: string) => void): DelayedScheduler | undefined {
   if (!settings.scheduler) return undefined;
   const scheduler = new DelayedScheduler({
     redis,

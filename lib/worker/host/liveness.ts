@@ -11,7 +11,7 @@
  * late completion is made consistent (exchange.lua), and its heartbeat registers it again.
  */
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
 import { judgeHeartbeats } from '../../protocol/scripts/heartbeat.js';
@@ -20,7 +20,7 @@ import type { JobPolicy } from '../ipc.js';
 import { recoverJobs } from './recover-jobs.js';
 
 export interface LivenessOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly settings: WorkerSettings;
   readonly policies: Readonly<Record<string, JobPolicy>>;

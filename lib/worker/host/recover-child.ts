@@ -3,7 +3,7 @@
  * process.exit(0) in the middle of a job. After a clean exit nothing is left and this only makes
  * sure the worker is unregistered (a heartbeat may have re-registered it as it left).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
 import type { JobPolicy } from '../ipc.js';
@@ -11,7 +11,7 @@ import { recoverJobs } from './recover-jobs.js';
 import type { WorkerChild } from './worker-child.js';
 
 export interface ChildRecoveryContext {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly settings: WorkerSettings;
   readonly policies: Readonly<Record<string, JobPolicy>>;

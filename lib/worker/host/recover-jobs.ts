@@ -8,7 +8,7 @@
  * - anything else: failed with a DirtyExit reason, as Resque records a dirty exit
  * The script settles each job only if it is still in flight, so recovery is exactly once.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { failureRecordParts } from '../../protocol/failure.js';
 import { clip } from '../../protocol/printable.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
@@ -35,7 +35,7 @@ export interface RecoverRequest {
   readonly onlyIfHeld?: boolean;
 }
 
-export async function recoverJobs(redis: Redis, keys: ResqueKeys, request: RecoverRequest): Promise<RecoverResult> {
+export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request: RecoverRequest): Promise<RecoverResult> {
   const entries = await redis.hgetall(keys.inflight(request.workerId));
   if (request.onlyIfHeld && Object.keys(entries).length === 0) return { requeued: 0, failed: 0 };
   const jobs: RecoveredJob[] = [];

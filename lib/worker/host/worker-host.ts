@@ -20,18 +20,19 @@
  * Liveness (heartbeats, judging dead workers) is liveness.ts; signals are host-signals.ts.
  */
 import { writeFileSync, rmSync } from 'node:fs';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.js';
 import { resolveSettings, settingsFromEnv, type WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
 import { workerId } from '../../protocol/worker-id.js';
-import { fromPortable, quietly, toPortable } from '../../redis/connection.js';
+import { fromPortable, quietly, toPortable, type ConnectOptions } from '../../redis/connection.js';
+import { resolvePrefix } from '../../redis/cluster-prefix.js';
 import type { ChildMessage, JobPolicy, ReadyMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
 import { printable } from '../../protocol/printable.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
 import { InvalidSettingError } from '../../errors/invalid-setting.error.js';
-import { chooseHostRedisOptions, connectHostRedis, optionsFromUrl } from './host-redis.js';
+import { chooseHostRedisOptions, connectHostRedis, optionsFromClusterEnv, optionsFromUrl } from './host-redis.js';
 import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
 import { installHostSignals } from './host-signals.js';
@@ -55,9 +56,9 @@ export class WorkerHost {
   private state: HostState = 'starting';
   private settings!: WorkerSettings;
   private keys!: ResqueKeys;
-  private redis!: Redis;
+  private redis!: RedisClient;
   /** What children connect with: REDIS_URL, runWorker's `redis`, or the application's connection. */
-  private redisOptions: RedisOptions = {};
+  private redisOptions: ConnectOptions = {};
   private readonly children = new Set<WorkerChild>();
   private readonly policies: Record<string, JobPolicy> = {};
   private readonly recoveries = new PendingRecoveries(() => this.maybeFinish());
@@ -97,6 +98,7 @@ export class WorkerHost {
     // A malformed URL stops us here, before any child boots (an empty REDIS_URL too: never a silent 6379).
     if (process.env.REDIS_URL !== undefined) optionsFromUrl(process.env.REDIS_URL, 'REDIS_URL');
     if (typeof options.redis === 'string') optionsFromUrl(options.redis, "runWorker's redis option");
+    if (process.env.REDIS_CLUSTER) optionsFromClusterEnv(process.env.REDIS_CLUSTER, process.env.REDIS_URL);
     this.metricsPort = metricsPortFromEnv(process.env);
   }
 
@@ -110,13 +112,17 @@ export class WorkerHost {
     this.launch = await prepareChildLaunch(this.entry, this.execArgv);
     const first = await this.bootFirstChild();
     if (!first) return this.stopDuringStart(exited);
-    const { redisUrl, ...env } = this.envSettings;
+    const { redisUrl, redisCluster, ...env } = this.envSettings;
+    const redisOptions = chooseHostRedisOptions(redisUrl, this.options.redis, fromPortable(first.redis), redisCluster);
     this.settings = resolveSettings(first.moduleSettings, this.options.settings, env);
+    // On a Redis Cluster the prefix needs a hash tag ({resque} by default): cluster-prefix.ts.
+    const explicitPrefix = env.prefix ?? this.options.settings?.prefix ?? first.moduleSettings.prefix;
+    const prefix = resolvePrefix(explicitPrefix, redisOptions.cluster !== undefined, env.prefix !== undefined ? 'PREFIX' : 'the prefix');
+    if (prefix !== this.settings.prefix) this.settings = { ...this.settings, prefix };
     this.keys = new ResqueKeys(this.settings.prefix);
-    const redisOptions = chooseHostRedisOptions(redisUrl, this.options.redis, fromPortable(first.redis));
-    let redis: Redis | undefined;
+    let redis: RedisClient | undefined;
     try {
-      redis = await connectHostRedis(redisOptions, redisUrl ? 'REDIS_URL' : 'the ResqueModule connection', {
+      redis = await connectHostRedis(redisOptions, redisCluster ? 'REDIS_CLUSTER' : redisUrl ? 'REDIS_URL' : 'the ResqueModule connection', {
         windowMs: this.settings.redisStartupTimeout * 1000,
         signal: this.startAbort.signal,
         onWaiting: (reason) => this.log(reason),

@@ -1,6 +1,6 @@
 /** Reading and writing a prefix's Resque keys from the test, in the wire formats other Resques use. */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../../lib/redis/connection.js';
 import { ResqueKeys } from '../../../lib/protocol/keys.js';
 import type { FailureRecord } from '../../../lib/protocol/failure.js';
 import type { DoneEntry } from '../../fixtures/test-recorder.js';
@@ -13,17 +13,28 @@ export { E2E_QUEUE };
 
 /** One test's view of Redis: its own prefix, the env a host needs, and typed reads. */
 export class E2eRedis {
-  readonly prefix = uniquePrefix('e2e');
-  readonly keys = new ResqueKeys(this.prefix);
+  readonly prefix: string;
+  readonly keys: ResqueKeys;
+  /** How a host reaches Redis: REDIS_URL of the server, or REDIS_CLUSTER of a cluster. */
+  private readonly connectionEnv: Record<string, string>;
 
-  constructor(readonly server: RedisServer, readonly redis: Redis) {}
+  constructor(readonly server: RedisServer | undefined, readonly redis: RedisClient, options: { readonly prefix?: string; readonly connectionEnv?: Record<string, string> } = {}) {
+    this.prefix = options.prefix ?? uniquePrefix('e2e');
+    this.keys = new ResqueKeys(this.prefix);
+    this.connectionEnv = options.connectionEnv ?? { REDIS_URL: server!.url };
+  }
+
+  /** A test on a Redis Cluster: a hash-tagged prefix of its own, hosts connected by REDIS_CLUSTER. */
+  static onCluster(seeds: string, redis: RedisClient): E2eRedis {
+    return new E2eRedis(undefined, redis, { prefix: `{${uniquePrefix('e2e')}}`, connectionEnv: { REDIS_CLUSTER: seeds } });
+  }
 
   /** The environment of a host on this test's prefix; `extra` overrides. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       QUEUE: E2E_QUEUE,
       COUNT: '1',
-      REDIS_URL: this.server.url,
+      ...this.connectionEnv,
       PREFIX: this.prefix,
       BLOCKING: '1',
       INTERVAL: '1',
