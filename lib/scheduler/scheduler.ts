@@ -5,8 +5,10 @@
  * States:
  *   follower  tries to take the lock every `lockRetryMs`; promotes nothing
  *   leader    promotes every `tickMs` (promote.lua: up to `batch` items per call, again at once
- *             while calls come back full); renews the lock every lockTtl/3; loses it if renewal
- *             finds another holder (then follower)
+ *             while calls come back full), and also at the start of the next due second when that
+ *             comes sooner, so a job is queued a few ms after its second begins, not up to a tick
+ *             later; renews the lock every lockTtl/3; loses it if renewal finds another holder
+ *             (then follower)
  *   stopped   stop() ended the loop and gave the lock up if it was ours
  *
  * Promotion is atomic per call, so a leader killed mid-batch loses and duplicates nothing, and a
@@ -131,14 +133,29 @@ export class DelayedScheduler {
 
   private schedule(delay: number): void {
     this.timer = setTimeout(() => {
+      let next: number | null = null;
       this.running = this.step().then(
-        () => undefined,
+        (result) => {
+          next = result?.next ?? null;
+        },
         (error: Error) => this.options.onError?.(error),
       );
       void this.running.finally(() => {
-        if (this.state !== 'stopped') this.schedule(this.tickMs);
+        if (this.state !== 'stopped') this.schedule(this.delayUntilNext(next));
       });
     }, delay);
     this.timer.unref?.();
+  }
+
+  /**
+   * The wait before the next step: the tick, or less when the earliest scheduled second starts
+   * sooner (+2 ms, so this host's clock is past it; with a clock behind Redis's the job is found a
+   * tick later at worst).
+   */
+  private delayUntilNext(next: number | null): number {
+    if (next === null || this.state !== 'leader' || this.options.now) return this.tickMs;
+    const untilDue = next * 1000 - Date.now() + 2;
+    // Due by our clock yet not promoted: Redis's clock is behind ours; wait a tick rather than spin.
+    return untilDue >= this.tickMs || untilDue <= 0 ? this.tickMs : untilDue;
   }
 }
