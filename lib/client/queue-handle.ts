@@ -21,12 +21,12 @@ export class QueueHandle {
   }
 
   /** A job that runs at `when` (Date or epoch ms); see QueueService.enqueueAt. */
-  enqueueAt(when: When, className: string, data: unknown, track = false): Promise<string> {
+  enqueueAt(when: When, className: string, data: unknown, track = false): Promise<string | null> {
     return this.queues.enqueueAt(when, this.name, className, data, track);
   }
 
   /** A job that runs `ms` milliseconds from now. */
-  enqueueIn(ms: number, className: string, data: unknown, track = false): Promise<string> {
+  enqueueIn(ms: number, className: string, data: unknown, track = false): Promise<string | null> {
     return this.queues.enqueueIn(ms, this.name, className, data, track);
   }
 

@@ -28,10 +28,10 @@ import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type 
 import { RecurringSchedules } from './recurring-schedules.js';
 import { RateLimits } from './rate-limits.js';
 import { listRetrying, type RetryingJob } from './retries.js';
-import { enqueueUnique } from './unique-enqueue.js';
+import { delayUnique, enqueueUnique } from './unique-enqueue.js';
 import type { UniqueOptions } from '../options/lock-options.js';
 import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './delayed-jobs.js';
-import type { When } from '../protocol/delayed-item.js';
+import { dueSecond, type When } from '../protocol/delayed-item.js';
 
 export interface EnqueueOptions {
   /** Create php-resque's status key (`job:<id>:status`), readable with `status(id)`. */
@@ -189,22 +189,31 @@ export class QueueService implements OnModuleDestroy {
    * in resque-scheduler's delayed queue until a scheduler (every worker host runs one) moves it to
    * its queue, keeping its id (a tracked status follows it). Never runs before `when`; late by
    * under a second plus the scheduler's tick. beforeEnqueue/afterEnqueue listeners do not run.
+   * A class with `@Job({ unique })` keeps its rule: a duplicate resolves with the waiting job's id
+   * and writes nothing (null when a node-resque producer holds the lock: it records no id).
    * Typed form: `enqueueAt(SendMailJob, { to }, when)`.
    */
-  enqueueAt<J extends JobClass>(job: J, data: JobData<J>, when: When, options?: EnqueueOptions): Promise<string>;
-  enqueueAt(when: When, queue: string, className: string, data: unknown, track?: boolean): Promise<string>;
-  enqueueAt(a: When | JobClass, b: unknown, c: unknown, d?: unknown, e?: boolean): Promise<string> {
+  enqueueAt<J extends JobClass>(job: J, data: JobData<J>, when: When, options?: EnqueueOptions): Promise<string | null>;
+  enqueueAt(when: When, queue: string, className: string, data: unknown, track?: boolean): Promise<string | null>;
+  enqueueAt(a: When | JobClass, b: unknown, c: unknown, d?: unknown, e?: boolean): Promise<string | null> {
     if (typeof a === 'function') {
       const { queue, name } = this.metadataOf(a);
-      return this.delayed.enqueueAt(c as When, queue, name, b, (d as EnqueueOptions | undefined)?.track ?? false);
+      return this.delayOne(c as When, queue, name, b, (d as EnqueueOptions | undefined)?.track ?? false);
     }
-    return this.delayed.enqueueAt(a, b as string, c as string, d, e ?? false);
+    return this.delayOne(a, b as string, c as string, d, e ?? false);
+  }
+
+  private async delayOne(when: When, queue: string, className: string, data: unknown, track: boolean): Promise<string | null> {
+    const unique = this.registry.get(className)?.metadata.unique;
+    if (!unique) return this.delayed.enqueueAt(when, queue, className, data, track);
+    const second = dueSecond(when);
+    return (await delayUnique(this.client, second, queue, className, data, this.client.prepare(queue, className, data, track), unique)).id;
   }
 
   /** enqueueAt, `ms` milliseconds from now. Typed form: `enqueueIn(SendMailJob, { to }, 60_000)`. */
-  enqueueIn<J extends JobClass>(job: J, data: JobData<J>, ms: number, options?: EnqueueOptions): Promise<string>;
-  enqueueIn(ms: number, queue: string, className: string, data: unknown, track?: boolean): Promise<string>;
-  enqueueIn(a: number | JobClass, b: unknown, c: unknown, d?: unknown, e?: boolean): Promise<string> {
+  enqueueIn<J extends JobClass>(job: J, data: JobData<J>, ms: number, options?: EnqueueOptions): Promise<string | null>;
+  enqueueIn(ms: number, queue: string, className: string, data: unknown, track?: boolean): Promise<string | null>;
+  enqueueIn(a: number | JobClass, b: unknown, c: unknown, d?: unknown, e?: boolean): Promise<string | null> {
     if (typeof a === 'function') return this.enqueueAt(a, b as never, Date.now() + (c as number), d as EnqueueOptions | undefined);
     return this.enqueueAt(Date.now() + a, b as string, c as string, d, e);
   }

@@ -94,6 +94,30 @@ test('unique until finished, with a key from the data: refused while the job run
   assert.notEqual(await queues.enqueue(Export, { user: 5, at: 3 }), id);
 });
 
+test('unique applies to delayed jobs: a duplicate delayed or queued while one is delayed returns its id and writes nothing; the lock outlives the delay', TEST, async () => {
+  const first = await queues.enqueueIn(SyncUser, { user: 9 }, 3_600_000);
+  assert.ok(first);
+  assert.equal(await queues.enqueueIn(SyncUser, { user: 9 }, 60_000), first, 'a second delayed duplicate');
+  assert.equal(await queues.enqueue(SyncUser, { user: 9 }), first, 'an immediate duplicate of the delayed job');
+  assert.equal(await queues.delayedCount(), 1);
+  assert.equal(await redis.llen('resque:queue:q'), 0);
+  const ttl = await redis.ttl('resque:lock:SyncUser:q:[{"user":9}]');
+  assert.ok(ttl > 3_600 + 3_500, `the lock lives until due plus its TTL (${ttl} s)`);
+  // Promoted (keeping its id) and started: the lock goes, and a new job is accepted.
+  const moved = await new DelayedScheduler({ redis, keys, name: 't:1', now: () => Date.now() + 3_700_000 }).promote();
+  assert.equal(moved.moved, 1);
+  let release!: () => void;
+  const started = new Promise<void>((resolve) => (release = resolve));
+  startWorker((ctx) => {
+    assert.equal(ctx.id, first);
+    release();
+  }, { SyncUser: { unique: {} } });
+  await started;
+  await waitFor(async () => (await redis.exists('resque:lock:SyncUser:q:[{"user":9}]')) === 0, 'the lock to go when the job starts');
+  const next = await queues.enqueueIn(SyncUser, { user: 9 }, 60_000);
+  assert.ok(next && next !== first);
+});
+
 test('unique interop with node-resque\'s QueueLock: each refuses the other\'s duplicate', TEST, async () => {
   const node = new NodeResque.Queue({ connection: { host: '127.0.0.1', port: server.port, namespace: 'resque' } }, { SyncUser: { plugins: [NodeResque.Plugins.QueueLock], perform: async () => undefined } });
   node.on('error', () => undefined);
