@@ -3,7 +3,7 @@
  * process: delayed enqueue (one at a time, awaited; bulk), promotion (jobs/s from due to performed),
  * lateness of delayed jobs at 500/s, and the cost of a retry. Every job is counted to run once.
  *
- *   npm run bench:delayed      (BENCH_ROUNDS, BENCH_DELAYED_JOBS)
+ *   npm run bench:time      (BENCH_ROUNDS, BENCH_DELAYED_JOBS; BENCH_ONLY=retry,late... runs only those rows)
  */
 import 'reflect-metadata';
 import { Module, type INestApplicationContext } from '@nestjs/common';
@@ -16,6 +16,9 @@ import { median, percentile } from './stats.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const JOBS = Number(process.env.BENCH_DELAYED_JOBS ?? 10_000);
 const CONCURRENCY = 50;
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+/** Skipped rows are NaN (printed n/a). */
+const wanted = (row: string) => !ONLY || ONLY.has(row);
 
 /** What every run records: performs per job number, and when each ran. */
 class Ledger {
@@ -175,7 +178,8 @@ type Row = Record<string, number>;
 
 async function measure(lib: Lib): Promise<Row> {
   const row: Row = {};
-  const fresh = async <T>(run: (lib: Lib) => Promise<T>): Promise<T> => {
+  const fresh = async <T>(run: (lib: Lib) => Promise<T>, name: string, skipped: T): Promise<T> => {
+    if (!wanted(name)) return skipped;
     const redis = await ThrowAwayRedis.start();
     ledger.reset();
     try {
@@ -192,14 +196,14 @@ async function measure(lib: Lib): Promise<Row> {
     const t0 = performance.now();
     for (let n = 0; n < count; n++) await l.enqueueDelayed(n, 3_600_000);
     return count / ((performance.now() - t0) / 1000);
-  });
+  }, 'enqueueOne', NaN);
   // 2. delayed enqueue, bulk
   row.enqueueBulk = await fresh(async (l) => {
     const items = Array.from({ length: JOBS }, (_, n) => ({ n }));
     const t0 = performance.now();
     await l.enqueueDelayedBulk(items, Date.now() + 3_600_000);
     return JOBS / ((performance.now() - t0) / 1000);
-  });
+  }, 'enqueueBulk', NaN);
   // 3. promotion: JOBS due at the same moment, workers running: jobs/s from due to performed
   row.promotion = await fresh(async (l) => {
     const due = Math.ceil((Date.now() + 2_000) / 1000) * 1000;
@@ -210,7 +214,7 @@ async function measure(lib: Lib): Promise<Row> {
     await new Promise((resolve) => setTimeout(resolve, 300));
     ledger.check(JOBS, `${l.name} promotion`);
     return JOBS / ((last - due) / 1000);
-  });
+  }, 'promotion', NaN);
   // 4. lateness at 500/s: each job delayed 1 s; lateness = when it ran - when it was asked to run
   const late = await fresh(async (l) => {
     await l.startWorkers();
@@ -230,7 +234,7 @@ async function measure(lib: Lib): Promise<Row> {
     const beyond = [...asked].map(([n, due]) => ledger.at.get(n)! - Math.ceil(due / 1000) * 1000);
     const early = lateness.filter((ms) => ms < 0).length;
     return { p50: percentile(lateness, 50), p99: percentile(lateness, 99), beyondP99: percentile(beyond, 99), early };
-  });
+  }, 'late', { p50: NaN, p99: NaN, beyondP99: NaN, early: NaN });
   row.lateP50 = late.p50;
   row.lateP99 = late.p99;
   row.beyondP99 = late.beyondP99;
@@ -246,7 +250,7 @@ async function measure(lib: Lib): Promise<Row> {
     await new Promise((resolve) => setTimeout(resolve, 300));
     ledger.check(retried, `${l.name} retries`);
     return retried / elapsed;
-  });
+  }, 'retry', NaN);
   return row;
 }
 
