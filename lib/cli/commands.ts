@@ -9,6 +9,7 @@ import { readRedisSnapshot } from '../metrics/redis-snapshot.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { printable } from '../protocol/printable.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
+import { pauseQueues, pausedQueues, resumeQueues } from '../client/paused-queues.js';
 
 export interface CliContext {
   readonly redis: RedisClient;
@@ -26,11 +27,17 @@ function table(rows: readonly (readonly string[])[]): string[] {
 }
 
 export async function queues(ctx: CliContext, json: boolean): Promise<void> {
-  const snapshot = await readRedisSnapshot(ctx.redis, ctx.keys);
-  const list = snapshot.queues.map((q) => ({ name: q.name, size: q.depth, latencySeconds: Math.round(q.latency * 1000) / 1000 }));
+  const [snapshot, paused] = await Promise.all([readRedisSnapshot(ctx.redis, ctx.keys), pausedQueues(client(ctx))]);
+  const pausedSet = new Set(paused);
+  const list = snapshot.queues.map((q) => ({ name: q.name, size: q.depth, latencySeconds: Math.round(q.latency * 1000) / 1000, paused: pausedSet.has(q.name) }));
   if (json) return ctx.out(JSON.stringify(list));
   if (list.length === 0) return ctx.out('no queues');
-  ctx.out(table([['QUEUE', 'SIZE', 'OLDEST'], ...list.map((q) => [printable(q.name), String(q.size), q.size > 0 ? `${q.latencySeconds}s` : '-'])]).join('\n'));
+  ctx.out(
+    table([
+      ['QUEUE', 'SIZE', 'OLDEST', 'PAUSED'],
+      ...list.map((q) => [printable(q.name), String(q.size), q.size > 0 ? `${q.latencySeconds}s` : '-', q.paused ? 'paused' : '']),
+    ]).join('\n'),
+  );
 }
 
 export async function workers(ctx: CliContext, json: boolean): Promise<void> {
@@ -91,13 +98,30 @@ export async function failedClear(ctx: CliContext): Promise<void> {
   ctx.out(`removed ${removed} failed job(s)`);
 }
 
-/** Ruby's `pause-all-workers`: Ruby workers and ours take no new jobs while it is "true". */
-export async function pause(ctx: CliContext): Promise<void> {
+/**
+ * No queues: Ruby's `pause-all-workers` (Ruby workers and ours take no new jobs while it is "true").
+ * Queues: our per-queue pause (paused-queues), honoured by our workers within ~1 s; other Resques ignore it.
+ */
+export async function pause(ctx: CliContext, queues: readonly string[] = []): Promise<void> {
+  if (queues.length > 0) {
+    await pauseQueues(client(ctx), queues);
+    return ctx.out(`paused ${queues.map((q) => printable(q)).join(', ')}: our workers take no new jobs from them within ~1 s (running jobs finish; other Resques ignore this)`);
+  }
   await ctx.redis.set(ctx.keys.pauseAllWorkers, 'true');
   ctx.out('paused: workers take no new jobs (pause-all-workers; running jobs finish)');
 }
 
-export async function resume(ctx: CliContext): Promise<void> {
+export async function resume(ctx: CliContext, queues: readonly string[] = []): Promise<void> {
+  if (queues.length > 0) {
+    await resumeQueues(client(ctx), queues);
+    return ctx.out(`resumed ${queues.map((q) => printable(q)).join(', ')}`);
+  }
   await ctx.redis.del(ctx.keys.pauseAllWorkers);
   ctx.out('resumed');
+}
+
+/** One job from the shell, in our producers' format (php-resque's); prints its id. */
+export async function enqueue(ctx: CliContext, queue: string, className: string, data: unknown, track: boolean, json: boolean): Promise<void> {
+  const id = await client(ctx).enqueue(queue, className, data, track);
+  ctx.out(json ? JSON.stringify({ id, queue, class: className }) : id);
 }

@@ -5,6 +5,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { VERSION } from '../version.js';
 import { openCliConnection } from './cli-connection.js';
+import { printable } from '../protocol/printable.js';
+import { queueNameProblem } from '../protocol/queue-name.js';
+import { parseExact } from '../protocol/exact-json.js';
 import * as commands from './commands.js';
 import type { CliContext } from './commands.js';
 
@@ -19,6 +22,25 @@ function nonNegativeInteger(name: string): (value: string) => number {
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`${name} must be a whole number >= 0`);
     return Number(value);
   };
+}
+
+function queueName(value: string): string {
+  const problem = queueNameProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`queue name ${JSON.stringify(printable(value, 64))}: ${problem}`);
+  return value;
+}
+
+function collectQueue(value: string, previous: string[]): string[] {
+  return [...previous, queueName(value)];
+}
+
+/** JSON with integers beyond 2^53 kept exact (as bigint, written back as the same digits). */
+function jsonValue(value: string): unknown {
+  try {
+    return parseExact(value).value;
+  } catch (error) {
+    throw new InvalidArgumentError(`not JSON (${(error as Error).message}); quote it for the shell, e.g. '{"to":"a@example.com"}'`);
+  }
 }
 
 export function buildProgram(io: ProgramIo): Command {
@@ -61,7 +83,20 @@ export function buildProgram(io: ProgramIo): Command {
       return withRedis((ctx) => commands.failedClear(ctx))();
     });
 
-  program.command('pause').description("pause every worker (Ruby's pause-all-workers key: Ruby's workers and ours)").action(() => withRedis(commands.pause)());
-  program.command('resume').description('undo pause').action(() => withRedis(commands.resume)());
+  program.command('pause').description("pause every worker (Ruby's pause-all-workers key: Ruby's workers and ours), or only the queues named (our workers, within ~1 s)")
+    .argument('[queues...]', 'queues to pause (none: all workers)', collectQueue, [] as string[])
+    .action((queues: string[]) => withRedis((ctx) => commands.pause(ctx, queues))());
+  program.command('resume').description('undo pause (of every worker, or of the queues named)')
+    .argument('[queues...]', 'queues to resume (none: all workers)', collectQueue, [] as string[])
+    .action((queues: string[]) => withRedis((ctx) => commands.resume(ctx, queues))());
+  program.command('enqueue').description("enqueue one job (our producers' format: {class, args: [data], id, queue_time}); prints its id")
+    .argument('<queue>', 'queue name', queueName)
+    .argument('<class>', 'Resque class name')
+    .argument('[data]', 'the job data as JSON (args[0]; default null)', jsonValue, null)
+    .option('--track', "create php-resque's status key (job:<id>:status)")
+    .option('--json', 'print {"id","queue","class"}')
+    .action((queue: string, className: string, data: unknown, o: { track?: boolean; json?: boolean }) =>
+      withRedis((ctx) => commands.enqueue(ctx, queue, className, data, !!o.track, !!o.json))(),
+    );
   return program;
 }

@@ -29,6 +29,7 @@ import { RecurringSchedules } from './recurring-schedules.js';
 import { RateLimits } from './rate-limits.js';
 import { listRetrying, type RetryingJob } from './retries.js';
 import { delayUnique, enqueueUnique } from './unique-enqueue.js';
+import { pauseQueues, pausedQueues, resumeQueues } from './paused-queues.js';
 import type { UniqueOptions } from '../options/lock-options.js';
 import { DelayedJobs, type DelayedJob, type DelayedTimestamp } from './delayed-jobs.js';
 import { dueSecond, type When } from '../protocol/delayed-item.js';
@@ -298,6 +299,18 @@ export class QueueService implements OnModuleDestroy {
   }
   clearFailed(): Promise<number> {
     return this.client.clearFailed();
+  }
+  /** Our workers take no new jobs from these queues, within ~1 s (running jobs finish); see paused-queues.ts. */
+  pauseQueue(...queues: string[]): Promise<void> {
+    return pauseQueues(this.client, queues);
+  }
+  /** Undoes pauseQueue; idle workers of those queues look again at once. */
+  resumeQueue(...queues: string[]): Promise<void> {
+    return resumeQueues(this.client, queues);
+  }
+  /** The queues paused with pauseQueue, sorted. */
+  pausedQueues(): Promise<string[]> {
+    return pausedQueues(this.client);
   }
   stats(): Promise<ResqueStats> {
     return this.client.stats();

@@ -8,7 +8,10 @@
  *   - the queue that gave the last job: queues after it are not passed while it keeps giving;
  *   - the rate limits (`rate-limits`, re-read with the list) and the queues whose window the last
  *     exchanges found full: those are left out until the window ends (the script said when), so a
- *     limited queue costs no exchanges; the wait for new work ends when the first window does.
+ *     limited queue costs no exchanges; the wait for new work ends when the first window does;
+ *   - the paused queues (`paused-queues`: CLI `pause <queue>`, QueueService.pauseQueue), re-read
+ *     with the list and left out of it: a pause is honoured within ~1 s (running jobs finish).
+ *     Ruby's global pause-all-workers is the exchange script's.
  * A full look (every queue, in order) happens about once a second, when a wait for new work
  * ends, when our producers wrote a wake-up meanwhile (the exchange returns the stream's last id),
  * and whenever a partial look comes back short: so a worker is "dry" only after a full look,
@@ -25,6 +28,8 @@ export interface QueueSelectionOptions {
   readonly readAll: () => Promise<string[]>;
   /** Reads the `rate-limits` hash (queue -> stored limit); absent: no limits. */
   readonly readLimits?: () => Promise<Record<string, string>>;
+  /** Reads the `paused-queues` set; absent: nothing is paused. */
+  readonly readPaused?: () => Promise<string[]>;
   /** A name in `queues` that breaks the queue-name rule: told once per name. */
   readonly onInvalid?: (name: string, problem: string) => void;
   readonly clock?: () => number;
@@ -33,7 +38,10 @@ export interface QueueSelectionOptions {
 }
 
 export class QueueSelection {
+  /** The list a full look passes: the configured one without the paused queues. */
   private all: readonly string[];
+  /** QUEUE's names, or the valid names of `queues` for `*`, in priority order. */
+  private configured: readonly string[];
   private readonly wildcard: boolean;
   private readonly skipped = new Set<string>();
   private last: string | undefined;
@@ -52,7 +60,8 @@ export class QueueSelection {
 
   constructor(private readonly options: QueueSelectionOptions) {
     this.wildcard = options.queues.includes('*');
-    this.all = this.wildcard ? [] : options.queues;
+    this.configured = this.wildcard ? [] : options.queues;
+    this.all = this.configured;
     this.clock = options.clock ?? Date.now;
     this.refreshMs = options.refreshMs ?? 1000;
   }
@@ -81,10 +90,12 @@ export class QueueSelection {
     if (now - this.refreshedAt >= this.refreshMs) {
       this.refreshedAt = now;
       this.reset();
-      if (this.wildcard || this.options.readLimits) {
-        return Promise.all([this.wildcard ? this.options.readAll() : undefined, this.options.readLimits?.()]).then(
-          ([names, limits]) => {
-            if (names) this.all = this.valid(names);
+      const { readLimits, readPaused } = this.options;
+      if (this.wildcard || readLimits || readPaused) {
+        return Promise.all([this.wildcard ? this.options.readAll() : undefined, readLimits?.(), readPaused?.()]).then(
+          ([names, limits, paused]) => {
+            if (names) this.configured = this.valid(names);
+            this.all = paused && paused.length > 0 ? withoutPaused(this.configured, new Set(paused)) : this.configured;
             if (limits) this.updateLimits(parseLimits(limits, this.limitsByQueue));
             return this.pickList();
           },
@@ -219,6 +230,10 @@ function parseLimits(stored: Record<string, string>, previous: RateLimitsByQueue
   }
   if (limits.size === previous.size && [...limits].every(([q, l]) => previous.get(q)?.max === l.max && previous.get(q)?.duration === l.duration)) return previous;
   return limits;
+}
+
+function withoutPaused(queues: readonly string[], paused: ReadonlySet<string>): readonly string[] {
+  return queues.filter((name) => !paused.has(name));
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

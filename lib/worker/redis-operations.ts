@@ -56,6 +56,7 @@ export class RedisWorkerOperations implements WorkerOperations {
       queues: options.target.queues,
       readAll: () => this.redis.smembers(this.keys.queues),
       readLimits: () => this.redis.hgetall(this.keys.rateLimits),
+      readPaused: () => this.redis.smembers(this.keys.pausedQueues),
       onInvalid: options.onInvalidQueue,
     });
     let lost = false;

@@ -52,7 +52,7 @@ describe('nestjs-resque CLI', () => {
     assert.deepEqual(list.map(({ name, size }) => ({ name, size })), [{ name: 'empty', size: 0 }, { name: 'mail', size: 2 }]);
     assert.ok(list[1]!.latencySeconds >= 49, String(list[1]!.latencySeconds));
     const human = await cli(['queues'], { REDIS_URL: server.url, PREFIX: prefix });
-    assert.match(human.stdout, /^QUEUE +SIZE +OLDEST\nempty +0 +-\nmail +2 +\d+(\.\d+)?s\n$/);
+    assert.match(human.stdout, /^QUEUE +SIZE +OLDEST +PAUSED\nempty +0 +-\nmail +2 +\d+(\.\d+)?s\n$/);
   });
 
   test('failed list, retry (requeue + remove), remove, and clear only with --yes', T, async () => {
