@@ -200,21 +200,31 @@ describe('worker loop on real Redis', () => {
     const keys = new ResqueKeys(uniquePrefix());
     await redis.set(keys.jobStatus('other'), '{"status":1,"updated":1,"started":1}');
     await redis.set(keys.jobStatus('acme_p1'), '{"status":1,"updated":1,"started":1}');
-    // A Ruby job whose argument names another job's id, then a resque/php-resque job with a prefix.
-    await redis.rpush(keys.queue('q'), '{"class":"J","args":[{"id":"other"}]}', '{"class":"J","args":[{}],"id":"p1","prefix":"acme","queue_time":1.5}');
+    await redis.set(keys.jobStatus('x_other'), '{"status":1,"updated":1,"started":1}');
+    await redis.set(keys.jobStatus('acme_p2'), '{"status":1,"updated":1,"started":1}');
+    // A Ruby job whose argument names another job's id, then a resque/php-resque job with a prefix,
+    // then one with both: an "id" and "prefix" inside args before its own top-level ones.
+    await redis.rpush(
+      keys.queue('q'),
+      '{"class":"J","args":[{"id":"other"}]}',
+      '{"class":"J","args":[{}],"id":"p1","prefix":"acme","queue_time":1.5}',
+      '{"class":"J","args":[{"id":"other","prefix":"x"}],"id":"p2","prefix":"acme","queue_time":1.5}',
+    );
     const during: Array<number | undefined> = [];
     const worker = makeWorker({
       keys,
       queues: ['q'],
-      maxJobs: 2,
-      run: async () => {
-        during.push(JSON.parse((await redis.get(keys.jobStatus('acme_p1')))!).status);
+      maxJobs: 3,
+      run: async (ctx) => {
+        during.push(JSON.parse((await redis.get(keys.jobStatus(ctx.id === 'p2' ? 'acme_p2' : 'acme_p1')))!).status);
       },
     });
     await worker.loop.run();
     assert.equal(JSON.parse((await redis.get(keys.jobStatus('other')))!).status, 1, 'untouched by the nested id');
-    assert.deepEqual(during, [1, 2], 'RUNNING only once its own job was reserved');
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('x_other')))!).status, 1, 'untouched by the nested id and prefix');
+    assert.deepEqual(during, [1, 2, 2], 'RUNNING only once its own job was reserved');
     assert.equal(JSON.parse((await redis.get(keys.jobStatus('acme_p1')))!).status, 4);
+    assert.equal(JSON.parse((await redis.get(keys.jobStatus('acme_p2')))!).status, 4, 'the top-level id after a nested one');
     await worker.close();
   });
 
