@@ -15,4 +15,4 @@ try {
 app.enableShutdownHooks();
 const port = Number(process.env.PORT ?? 3000);
 await app.listen(port, '127.0.0.1');
-console.log(`sample app on http://127.0.0.1:${port}  (POST /users {"name","email"}, GET /jobs/:id, GET /failed)`);
+console.log(`sample app on http://127.0.0.1:${port}  (POST /users {"name","email"}, GET /jobs/:id, GET /failed, dashboard at /resque)`);

@@ -58,3 +58,8 @@ function parse(raw: string | null): Record<string, unknown> | undefined {
     return undefined;
   }
 }
+
+/** How many jobs wait to be retried (ZCARD). */
+export function retryingCount(client: ResqueClient): Promise<number> {
+  return client.call('retryingCount', false, () => client.redis.zcard(client.keys.retrying));
+}

@@ -34,6 +34,9 @@
  *                          (bucket = epoch minutes), living EVENT_RESULT_TTL + 60 s after its last write,
  *                          so waitFor(id) resolves for a job that finished before it subscribed
  * - `paused-queues`        set of queue names our workers take no jobs from (re-read about once a second)
+ * - `stat-history`         zset epoch minute -> "<minute>:<stat:processed>:<stat:failed>", one sample
+ *                          a minute of Resque's global counters (any process may write a minute's
+ *                          sample, the first one wins), the last day kept; the dashboard's chart
  *
  * node-resque's lock plugins' keys, shared so both sides agree:
  * `lock:<class>:<queue>:<key>` (QueueLock: one waiting job per key) and
@@ -79,6 +82,8 @@ export class ResqueKeys {
   }
 
   get failed(): string { return this.key('failed'); }
+  /** Per-minute samples of the global stat counters (see the list above). */
+  get statHistory(): string { return this.key('stat-history'); }
 
   /** php-resque's status key; resque/php-resque adds `<prefix>_` before the id when a payload carries one. */
   jobStatus(id: string, statusPrefix?: string): string {

@@ -25,17 +25,20 @@ export interface JobStatusRecord {
   readonly status: JobStatusCode;
   readonly updated: number;
   readonly started?: number;
+  /** The attempt a job waiting to be retried is on (written by retry.lua; 1 = the first run). */
+  readonly attempt?: number;
 }
 
 export function parseStatus(raw: string | null): JobStatusRecord | null {
   if (raw === null) return null;
   try {
-    const parsed = JSON.parse(raw) as { status?: unknown; updated?: unknown; started?: unknown };
+    const parsed = JSON.parse(raw) as { status?: unknown; updated?: unknown; started?: unknown; attempt?: unknown };
     if (typeof parsed.status !== 'number' || parsed.status < 1 || parsed.status > 4) return null;
     return {
       status: parsed.status as JobStatusCode,
       updated: typeof parsed.updated === 'number' ? parsed.updated : 0,
       started: typeof parsed.started === 'number' ? parsed.started : undefined,
+      ...(typeof parsed.attempt === 'number' ? { attempt: parsed.attempt } : {}),
     };
   } catch {
     return null;
