@@ -3,7 +3,7 @@
  * host does it, instead of an app that starts and fails every enqueue (or a demo that waits and
  * retries). The reason is the socket's (ECONNREFUSED...): the command itself only says it gave up.
  */
-import { describe, type RedisClient } from '../lib/redis/connection.js';
+import { describe, isCluster, type RedisClient } from '../lib/redis/connection.js';
 
 export async function assertRedisReachable(client: RedisClient, setting: string, timeoutMs = 5_000): Promise<void> {
   let cause: Error | undefined;
@@ -18,9 +18,16 @@ export async function assertRedisReachable(client: RedisClient, setting: string,
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
     ]);
   } catch (error) {
-    throw new Error(`cannot reach Redis at ${describe(client)} (${setting}): ${(cause ?? (error as Error)).message}`);
+    throw new Error(`cannot reach Redis at ${where(client)} (${setting}): ${(cause ?? (error as Error)).message}`);
   } finally {
     clearTimeout(timer);
     client.off('error', onError);
   }
+}
+
+/** host:port (or the socket path), or a cluster's seed nodes. */
+function where(client: RedisClient): string {
+  if (isCluster(client)) return describe(client);
+  const { host, port, path } = client.options;
+  return path ?? `${host}:${port}`;
 }
