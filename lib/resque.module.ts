@@ -9,8 +9,9 @@ import { JobRegistry } from './discovery/job.registry.js';
 import { JobOutcomes } from './events/job-outcomes.service.js';
 import { ResqueEvents } from './events/resque-events.js';
 import { resqueRedisProvider } from './redis/redis-client.provider.js';
+import { resqueTracingProvider } from './tracing/tracing.provider.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE } from './resque.module-definition.js';
-import { RESQUE_REDIS } from './resque.tokens.js';
+import { RESQUE_REDIS, RESQUE_TRACING } from './resque.tokens.js';
 import { ScheduleRegistrar } from './scheduler/schedule-registrar.js';
 import { RateLimitRegistrar } from './client/rate-limit-registrar.js';
 
@@ -26,8 +27,8 @@ export class ResqueQueueModule {}
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [resqueRedisProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents, JobOutcomes, ScheduleRegistrar, RateLimitRegistrar],
-  exports: [MODULE_OPTIONS_TOKEN, RESQUE_REDIS, QueueService, ResqueEvents, JobOutcomes, JobRegistry, JobRunner],
+  providers: [resqueRedisProvider, resqueTracingProvider, QueueService, JobExplorer, JobRegistry, JobRunner, ResqueEvents, JobOutcomes, ScheduleRegistrar, RateLimitRegistrar],
+  exports: [MODULE_OPTIONS_TOKEN, RESQUE_REDIS, RESQUE_TRACING, QueueService, ResqueEvents, JobOutcomes, JobRegistry, JobRunner],
 })
 export class ResqueModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {

@@ -1,6 +1,9 @@
 /** Every injection token of the library. */
 export { MODULE_OPTIONS_TOKEN as RESQUE_MODULE_OPTIONS } from './resque.module-definition.js';
 
+/** `ResqueTracing` when `forRoot({ tracing: true })`, else null (lib/tracing). */
+export const RESQUE_TRACING = Symbol('ResqueTracing');
+
 /** The module's Redis connection: an `OwnedRedis` (client + whether we must close it). */
 export const RESQUE_REDIS = Symbol('ResqueRedis');
 

@@ -3,7 +3,7 @@
  * Redis connection and adds what needs Nest: `@Job` metadata for the typed form, the
  * beforeEnqueue/afterEnqueue listeners and the `job.enqueued` event.
  */
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { getJobMetadata } from '../decorators/job.decorator.js';
 import type { JobClass, JobData } from '../decorators/resque-job.interface.js';
 import { JobRegistry } from '../discovery/job.registry.js';
@@ -21,7 +21,8 @@ import { printable } from '../protocol/printable.js';
 import type { JobStatusRecord } from '../protocol/status.js';
 import { close, type OwnedRedis } from '../redis/connection.js';
 import { MODULE_OPTIONS_TOKEN } from '../resque.module-definition.js';
-import { RESQUE_REDIS } from '../resque.tokens.js';
+import { RESQUE_REDIS, RESQUE_TRACING } from '../resque.tokens.js';
+import type { ResqueTracing } from '../tracing/resque-tracing.js';
 import type { EnqueueContext } from './enqueue-context.js';
 import type { FailedJob } from '../protocol/records.js';
 import { ResqueClient, type PeekedJob, type PreparedJob, type ResqueStats, type WorkerInfo } from './resque-client.js';
@@ -57,6 +58,7 @@ export class QueueService implements OnModuleDestroy {
     private readonly events: ResqueEvents,
     private readonly registry: JobRegistry,
     private readonly outcomes: JobOutcomes,
+    @Optional() @Inject(RESQUE_TRACING) private readonly tracing: ResqueTracing | null = null,
   ) {
     this.client = new ResqueClient({
       redis: redis.client,
@@ -89,6 +91,7 @@ export class QueueService implements OnModuleDestroy {
 
   /** One job: without enqueue listeners, straight to the client's lean path. */
   private async enqueueOne(queue: string, className: string, data: unknown, track: boolean): Promise<string | null> {
+    if (this.tracing) return this.tracing.enqueue(queue, className, 1, async (trace) => (await this.enqueueMany(queue, className, [data], track, trace))[0]);
     if (this.registry.hasEnqueueListeners || this.registry.get(className)?.metadata.unique) {
       const [id] = await this.enqueueMany(queue, className, [data], track);
       return id;
@@ -100,11 +103,13 @@ export class QueueService implements OnModuleDestroy {
 
   /** Many jobs of one class; ids in item order, null for an item a beforeEnqueue listener cancelled. */
   enqueueBulk(queue: string, className: string, items: readonly unknown[], track = false): Promise<Array<string | null>> {
+    if (this.tracing) return this.tracing.enqueue(queue, className, items.length, (trace) => this.enqueueMany(queue, className, items, track, trace));
     return this.enqueueMany(queue, className, items, track);
   }
 
-  private async enqueueMany(queue: string, className: string, items: readonly unknown[], track: boolean): Promise<Array<string | null>> {
-    const prepared = items.map((data) => this.client.prepare(queue, className, data, track));
+  /** `trace`: the enqueue span's carrier (JSON) for every payload, when tracing. */
+  private async enqueueMany(queue: string, className: string, items: readonly unknown[], track: boolean, trace?: string): Promise<Array<string | null>> {
+    const prepared = items.map((data) => this.client.prepare(queue, className, data, track, trace));
     const unique = this.registry.get(className)?.metadata.unique;
     if (unique) return this.enqueueUniques(queue, className, items, prepared, track, unique);
     if (!this.registry.hasEnqueueListeners) {

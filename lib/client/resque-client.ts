@@ -100,13 +100,13 @@ export class ResqueClient {
   }
 
   /** Validates and encodes one job (php-resque's payload); writes nothing. */
-  prepare(queue: string, className: string, data: unknown, trackStatus = false): PreparedJob {
+  prepare(queue: string, className: string, data: unknown, trackStatus = false, traceJson?: string): PreparedJob {
     assertQueueName(queue);
     if (typeof className !== 'string' || className === '') {
       throw new InvalidJobDataError('class', 'the Resque class name must be a non-empty string');
     }
     const id = newJobId();
-    const payload = encodePayload(className, toJobJson(data), id, queueTimeNow());
+    const payload = encodePayload(className, toJobJson(data), id, queueTimeNow(), traceJson);
     return trackStatus ? { id, payload, statusKey: this.keys.jobStatus(id) } : { id, payload };
   }
 

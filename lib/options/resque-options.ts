@@ -18,6 +18,11 @@ export interface ResqueModuleOptions {
    * enforced by every worker on it (QueueService.rateLimits changes them at run time).
    */
   readonly rateLimits?: Readonly<Record<string, RateLimit>>;
+  /**
+   * OpenTelemetry spans for enqueue and perform, the trace context carried in the payload (needs
+   * `@opentelemetry/api`, an optional peer, and your SDK's tracer provider). Default false.
+   */
+  readonly tracing?: boolean;
   /** Worker settings, so forRootAsync + ConfigService can set them; the environment still wins. */
   readonly worker?: Partial<WorkerSettings>;
 }

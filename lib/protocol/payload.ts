@@ -20,6 +20,8 @@ export interface JobPayload {
   readonly queueTime?: number;
   /** Integers outside Number's safe range, delivered exactly as bigint (path from the payload, e.g. `args[0].id`); absent when none. */
   readonly bigints?: readonly BigIntField[];
+  /** The enqueue's OpenTelemetry carrier (`otel`: string fields only), when it was traced. */
+  readonly trace?: Readonly<Record<string, string>>;
 }
 
 export type DecodeResult =
@@ -58,12 +60,15 @@ export function queueTimeNow(): number {
  * Encodes one job the way php-resque does. `dataJson` is the already-validated JSON of
  * the data (see `toJobJson` in job-json.ts), so bulk enqueue validates and stringifies each item once.
  */
-export function encodePayload(className: string, dataJson: string, id: string, queueTime: number): string {
+export function encodePayload(className: string, dataJson: string, id: string, queueTime: number, traceJson?: string): string {
   if (className !== lastClassName) {
     lastClassName = className;
     lastClassJson = JSON.stringify(className);
   }
-  return `{"class":${lastClassJson},"args":[${dataJson}],"id":"${id}","queue_time":${queueTime}}`;
+  // A traced enqueue's carrier goes before "id": exchange.lua finds a top-level id as the last one
+  // with no bracket after it.
+  const trace = traceJson === undefined ? '' : `,"otel":${traceJson}`;
+  return `{"class":${lastClassJson},"args":[${dataJson}]${trace},"id":"${id}","queue_time":${queueTime}}`;
 }
 
 /** Enqueues repeat the same class name: its JSON is kept from the last call. */
@@ -108,8 +113,17 @@ export function decodePayload(raw: string, bytesAreUtf8 = false): DecodeResult {
       statusPrefix: typeof fields.prefix === 'string' && fields.prefix !== '' ? fields.prefix : undefined,
       queueTime: typeof fields.queue_time === 'number' || typeof fields.queue_time === 'bigint' ? Number(fields.queue_time) : undefined,
       ...(bigints.length > 0 ? { bigints } : {}),
+      ...(fields.otel !== undefined ? traceOf(fields.otel) : {}),
     },
   };
+}
+
+/** The `otel` carrier, if it is an object of strings (anything else is ignored). */
+function traceOf(value: unknown): { trace?: Readonly<Record<string, string>> } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0 || entries.some(([, v]) => typeof v !== 'string')) return {};
+  return { trace: Object.fromEntries(entries) as Record<string, string> };
 }
 
 /** Job data to JSON text: see job-json.ts. */

@@ -54,9 +54,10 @@ export class InlineQueueService extends QueueService {
     events: ResqueEvents,
     private readonly jobs: JobRegistry,
     outcomes: JobOutcomes,
-    private readonly runner: JobRunner,
+    // Explicit: QueueService's own decorators on this position (its tracing) would otherwise be inherited.
+    @Inject(JobRunner) private readonly runner: JobRunner,
   ) {
-    super(redis, options, events, jobs, outcomes);
+    super(redis, options, events, jobs, outcomes, null);
   }
 
   override async enqueue(target: string | JobClass, classNameOrData: unknown, dataOrOptions?: unknown, _track?: boolean): Promise<string | null> {

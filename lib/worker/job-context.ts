@@ -25,6 +25,8 @@ export interface JobContext {
    * Absent when there are none.
    */
   readonly bigints?: readonly { readonly path: string; readonly value: bigint }[];
+  /** The enqueue's trace context (the payload's `otel` carrier), when it was traced. */
+  readonly trace?: Readonly<Record<string, string>>;
   /** 1 for the first run; 2 for the first retry of a job class with `@Job({ retry })`... */
   readonly attempt: number;
 }

@@ -77,6 +77,7 @@ export function createPerformer(options: PerformerOptions): Perform {
         queueTime: payload.queueTime,
         workerId,
         ...(payload.bigints ? { bigints: payload.bigints } : {}),
+        ...(payload.trace ? { trace: payload.trace } : {}),
         attempt: lifecycle?.attempt ?? 1,
       });
       await lifecycle?.succeeded().catch(() => undefined);

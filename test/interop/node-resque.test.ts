@@ -133,6 +133,17 @@ describe('our producer → node-resque worker', () => {
     assert.equal(await redis.llen(keys.queue('q')), 0);
     assert.equal(await redis.scard(keys.workers), 0, 'node un-registered at end()');
   });
+
+  test("a traced payload (the otel field of forRoot({ tracing: true })) runs on node-resque's worker with its args intact", async () => {
+    const { redis, client, node } = setup();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await client.push('q', [client.prepare('q', 'UserJob', user, false, JSON.stringify({ traceparent, tracestate: 'a=1' }))]);
+    assert.match((await redis.lindex('resque:queue:q', 0))!, /"otel":\{"traceparent"/);
+    const received: unknown[][] = [];
+    const run = await runNodeWorker(node, ['q'], { UserJob: { perform: async (...args: unknown[]) => void received.push(args) } }, 1);
+    assert.deepEqual(run, { successes: 1, failures: 0, errors: [] });
+    assert.deepEqual(received, [[user]]);
+  });
 });
 
 describe('failure records across implementations', () => {

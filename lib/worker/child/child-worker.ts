@@ -27,6 +27,7 @@ import { JobLifecycle, type JobClassPolicy } from '../../scheduler/job-lifecycle
 import { within } from '../within.js';
 import type { JobMetricsRecorder } from '../../metrics/job-metrics.js';
 import { OutcomePublisher } from '../../events/outcome-publisher.js';
+import type { ResqueTracing } from '../../tracing/resque-tracing.js';
 
 export interface ChildWorkerOptions {
   /** The application's client; the worker duplicates it with worker-friendly retry settings. */
@@ -45,6 +46,8 @@ export interface ChildWorkerOptions {
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
   /** Records each run's queue, class, outcome and duration (the host serves them as Prometheus metrics). */
   readonly metrics?: JobMetricsRecorder;
+  /** Spans around each perform, children of their enqueue's (forRoot({ tracing: true })). */
+  readonly tracing?: ResqueTracing | null;
   /** The child passed its memory ceiling after a job: it takes no more jobs and ends its loop. */
   readonly onRecycle?: (reason: string) => void;
 }
@@ -122,6 +125,8 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     : undefined;
   /** The class of each job that started running, for its metrics (a payload that does not decode has none). */
   const classes = new Map<string, string>();
+  const tracing = options.tracing;
+  const runJob: ChildWorkerOptions['run'] = tracing ? (context) => tracing.perform(context, () => options.run(context)) : options.run;
   const perform = createPerformer({
     keys,
     payloadBytes: (job) => readInflightPayload(redis, keys.inflight(id), job.token),
@@ -130,9 +135,9 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     run: metrics
       ? (context) => {
           if (context.queueTime !== undefined) metrics.recordWait(context.className, Date.now() / 1000 - context.queueTime);
-          return options.run(context);
+          return runJob(context);
         }
-      : options.run,
+      : runJob,
     lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
     onStart: (job, className, jobId) => {
       if (metrics) classes.set(job.token, className);

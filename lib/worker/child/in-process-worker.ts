@@ -18,7 +18,8 @@ import { heartbeat } from '../../protocol/scripts/heartbeat.js';
 import type { FinishedJob } from '../../protocol/scripts/exchange-jobs.js';
 import { isCluster, type ConnectOptions, type OwnedRedis } from '../../redis/connection.js';
 import { resolvePrefix } from '../../redis/cluster-prefix.js';
-import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
+import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS, RESQUE_TRACING } from '../../resque.tokens.js';
+import type { ResqueTracing } from '../../tracing/resque-tracing.js';
 import { createChildWorker } from './child-worker.js';
 import { jobPolicyOf } from './job-policy.js';
 
@@ -71,6 +72,7 @@ export async function createInProcessWorker(app: INestApplicationContext, option
     settings,
     maxJobs: options.maxJobs ?? 0,
     run: (context) => runner.run(context),
+    tracing: app.get<ResqueTracing | null>(RESQUE_TRACING, { strict: false }),
     policies: registry.policies(moduleOptions.retry),
     jobPolicy: jobPolicyOf(registry, moduleOptions),
     onFinished: options.onFinished,

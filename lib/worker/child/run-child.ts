@@ -10,7 +10,8 @@ import { JobRegistry } from '../../discovery/job.registry.js';
 import { JobRunner } from '../../discovery/job-runner.service.js';
 import type { ResqueModuleOptions } from '../../options/resque-options.js';
 import { fromPortable, portableOptions, type OwnedRedis } from '../../redis/connection.js';
-import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS } from '../../resque.tokens.js';
+import { RESQUE_MODULE_OPTIONS, RESQUE_REDIS, RESQUE_TRACING } from '../../resque.tokens.js';
+import type { ResqueTracing } from '../../tracing/resque-tracing.js';
 import { TITLE_ROOM, type ChildMessage, type HostMessage, type StartMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
 import type { WorkerLoop } from '../worker-loop.js';
@@ -146,6 +147,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       settings: message.settings,
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),
+      tracing: app.get<ResqueTracing | null>(RESQUE_TRACING, { strict: false }),
       policies: registry.policies(moduleOptions.retry),
       jobPolicy: jobPolicyOf(registry, moduleOptions),
       onTimedJob: (job) => send({ type: 'job-started', ...job }),

@@ -24,6 +24,8 @@ const ALWAYS_EXTERNAL = [
   // An optional peer loaded on demand (metrics) that does not import Nest: only an application
   // that uses it pays. (A package that imports Nest must be bundled: a second Nest breaks DI.)
   'prom-client',
+  // Tracing's optional peer: the application's own copy, where its SDK registered the tracer provider.
+  '@opentelemetry/api',
 ];
 
 async function buildBundle(entry: string, cacheDir: string, manifestFile: string): Promise<{ bundle: string }> {
