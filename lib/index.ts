@@ -62,12 +62,14 @@ export { InvalidJobDataError } from './errors/invalid-job-data.error.js';
 export { UnsafeIntegerError } from './errors/unsafe-integer.error.js';
 export { InvalidSettingError } from './errors/invalid-setting.error.js';
 export { RedisUnavailableError } from './errors/redis-unavailable.error.js';
+export { NotReplicatedError } from './errors/not-replicated.error.js';
 export { FailedJobNotFoundError } from './errors/failed-job-not-found.error.js';
 export { InvalidFailureRecordError } from './errors/invalid-failure-record.error.js';
 export { RedisUnreachableError } from './errors/redis-unreachable.error.js';
 export { ChildBootError } from './errors/child-boot.error.js';
 export { InvalidRedisUrlError } from './errors/invalid-redis-url.error.js';
 export { UntaggedClusterPrefixError } from './errors/untagged-cluster-prefix.error.js';
+export { InvalidSentinelSettingError } from './errors/invalid-sentinel-setting.error.js';
 
 export { ResqueKeys } from './protocol/keys.js';
 export { JobStatus, type JobStatusCode, type JobStatusRecord } from './protocol/status.js';

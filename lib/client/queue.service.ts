@@ -64,6 +64,7 @@ export class QueueService implements OnModuleDestroy {
       redis: redis.client,
       keys: new ResqueKeys(resolvePrefix(options.prefix, isCluster(redis.client), "ResqueModule's prefix")),
       enqueueTimeoutMs: options.enqueueTimeout,
+      waitForReplicas: options.waitForReplicas,
     });
     this.delayed = new DelayedJobs(this.client);
     this.schedules = new RecurringSchedules(this.client);

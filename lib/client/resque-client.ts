@@ -13,6 +13,7 @@ import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 import { InvalidFailureRecordError } from '../errors/invalid-failure-record.error.js';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error.js';
+import { NotReplicatedError } from '../errors/not-replicated.error.js';
 import { isPermanentConnectionError } from '../redis/connection-refusal.js';
 import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
@@ -32,6 +33,11 @@ export interface ResqueClientOptions {
   readonly keys: ResqueKeys;
   /** Longest wait for Redis per call, in ms (default 5000). */
   readonly enqueueTimeoutMs?: number;
+  /**
+   * Replicas that must confirm each enqueue (Redis WAIT, within the call's deadline) before it
+   * resolves; fewer is a NotReplicatedError. 0 (default): the primary's reply is enough.
+   */
+  readonly waitForReplicas?: number;
 }
 
 /** A validated, encoded job, ready to push; `id` is known before anything is written. */
@@ -75,6 +81,7 @@ export class ResqueClient {
   readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly enqueueTimeoutMs: number;
+  readonly waitForReplicas: number;
   private ready?: Promise<void>;
   /** The connection's last error when no retry can fix it (see connection-refusal.ts); cleared when ready. */
   private refusal?: Error;
@@ -91,6 +98,7 @@ export class ResqueClient {
     this.keys = options.keys;
     this.enqueueKeys = enqueueKeys(options.keys);
     this.enqueueTimeoutMs = options.enqueueTimeoutMs ?? 5000;
+    this.waitForReplicas = options.waitForReplicas ?? 0;
     this.redis.on('error', (error: Error) => {
       this.refusal = isPermanentConnectionError(error) ? error : undefined;
     });
@@ -114,17 +122,31 @@ export class ResqueClient {
   push(queue: string, jobs: readonly PreparedJob[]): Promise<void> {
     assertQueueName(queue);
     if (jobs.length === 0) return Promise.resolve();
+    const startedAt = Date.now();
     return this.call('enqueue', true, async () => {
       if (jobs.length <= BATCH) {
         await enqueueJobs(this.redis, this.keys, queue, jobs);
-        return;
+        return this.replicated('enqueue', startedAt);
       }
       const calls: Promise<number>[] = [];
       for (let first = 0; first < jobs.length; first += BATCH) {
         calls.push(enqueueJobs(this.redis, this.keys, queue, jobs.slice(first, first + BATCH)));
       }
       await Promise.all(calls);
+      return this.replicated('enqueue', startedAt);
     });
+  }
+
+  /**
+   * waitForReplicas: WAIT until that many replicas have every write this connection sent so far
+   * (so one WAIT covers a whole batch), within what is left of the call's deadline.
+   */
+  private async replicated(operation: string, startedAt: number): Promise<void> {
+    const wanted = this.waitForReplicas;
+    if (wanted <= 0) return;
+    const leftMs = Math.max(1, startedAt + this.enqueueTimeoutMs - Date.now());
+    const replicas = await this.redis.wait(wanted, leftMs);
+    if (replicas < wanted) throw new NotReplicatedError(operation, replicas, wanted, this.enqueueTimeoutMs);
   }
 
   /** Enqueues one job; resolves with its id once Redis has stored it. */
@@ -151,6 +173,7 @@ export class ResqueClient {
   /** One job, one EVALSHA, under the shared deadline: the hot path of an awaited enqueue. */
   private sendOne(queue: string, job: PreparedJob, withSource = false): Promise<string> {
     const timeoutMs = this.enqueueTimeoutMs;
+    if (this.waitForReplicas > 0) return this.push(queue, [job]).then(() => job.id); // the WAIT needs the call's deadline: the general path
     const command = enqueueJobCommand(this.redis, this.enqueueKeys, queue, job, withSource);
     // At the deadline the command itself is rejected (a reply after that is ignored by ioredis):
     // no wrapper promise per call.

@@ -11,6 +11,14 @@ export interface ResqueModuleOptions {
   readonly prefix?: string;
   /** Milliseconds an enqueue may wait for an unreachable Redis before it fails (default 5000). */
   readonly enqueueTimeout?: number;
+  /**
+   * Replicas that must have each enqueued job before `enqueue` resolves (Redis WAIT, within
+   * enqueueTimeout); fewer is a NotReplicatedError (the job may still be stored). Replication is
+   * asynchronous: without this, a job the primary acknowledged just before it died can be missing
+   * on the replica Sentinel promotes. 1 covers a crashed primary (Sentinel promotes the most
+   * up-to-date replica); all replicas also cover a manual SENTINEL FAILOVER. Default 0.
+   */
+  readonly waitForReplicas?: number;
   /** Retries for every job class without its own `@Job({ retry })` (default: none). */
   readonly retry?: RetryOptions;
   /**

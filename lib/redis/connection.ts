@@ -1,12 +1,14 @@
 /**
  * Redis connections. `connection` may be a URL (`redis://`, `rediss://` for TLS, with user and
- * password), ioredis options (host, port, username, password, tls, db...), an existing client
+ * password), ioredis options (host, port, username, password, tls, db..., or `sentinels` + `name`
+ * for Redis Sentinel), an existing client
  * (Redis or Cluster), which we use but never close, or a Redis Cluster's seed nodes
  * (`{ cluster: [{ host, port }, ...], options? }`, see cluster-connection.ts).
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { parseRedisUrl } from './redis-url.js';
 import { clusterOptionsFrom, isClusterConnection, seedNodesOf, type ClusterConnection, type NodeAddress } from './cluster-connection.js';
+import { describeSentinels } from './redis-sentinels.js';
 
 /** Either kind of ioredis client: every command this library sends works on both (keys in one slot, see keys.ts). */
 export type RedisClient = Redis | Cluster;
@@ -41,14 +43,48 @@ export function connect(connection: ResqueConnection | undefined, overrides: Red
     return { client: new Cluster([...connection.cluster], options), owned: true };
   }
   const options = typeof connection === 'string' ? parseRedisUrl(connection, setting) : (connection ?? {});
-  return { client: new Redis({ ...NO_INFO_READY_CHECK, ...options, ...overrides }), owned: true };
+  return { client: new Redis(withFailoverDefaults({ ...NO_INFO_READY_CHECK, ...options, ...overrides })), owned: true };
+}
+
+/**
+ * A primary demoted to a replica (a Sentinel failover, REPLICAOF) answers writes with READONLY and
+ * ends blocking reads with UNBLOCKED: reconnect (through the sentinels, to the new primary) and
+ * send the command again. Neither error means the command ran, so sending it again is safe.
+ */
+export function reconnectOnFailover(error: Error): 2 | false {
+  const message = error.message ?? '';
+  return message.startsWith('READONLY') || (message.startsWith('UNBLOCKED') && message.includes('master -> replica')) ? 2 : false;
+}
+
+/**
+ * Our defaults for any single-Redis client we create, under the application's own options:
+ * reconnect on a demoted primary's errors. Not ioredis' `failoverDetector`: in ioredis 6, a
+ * detector still subscribed for the previous connection that sees +switch-master while the client
+ * reconnects (a primary killed, then promoted away) aborts that connect, and ioredis then ends the
+ * client for good (status "end", no retry): a worker stalled for ever, as our SIGKILL failover
+ * test showed. Without it a killed primary closes our sockets, and a demoted one is left by
+ * Sentinel's CLIENT KILL or our READONLY/UNBLOCKED reconnect, both within a few ms.
+ */
+export function withFailoverDefaults(options: RedisOptions): RedisOptions {
+  return { reconnectOnError: reconnectOnFailover, ...options };
+}
+
+/**
+ * The failover defaults an application's client lacks (a client it passed in may have none), and
+ * never ioredis' failover detector on a connection that must outlive failovers (see withFailoverDefaults).
+ */
+function failoverDefaultsFor(options: RedisOptions): RedisOptions {
+  const out: RedisOptions = {};
+  if (!options.reconnectOnError) out.reconnectOnError = reconnectOnFailover;
+  if (options.sentinels) out.failoverDetector = false;
+  return out;
 }
 
 /** A new client for `options` (a cluster when it names seed nodes); `overrides` win. */
 export function createClient(options: ConnectOptions, overrides: RedisOptions = {}, base?: ClusterOptions): RedisClient {
   const { cluster, ...single } = options;
   if (cluster) return new Cluster([...cluster], clusterOptionsFrom({ ...single, ...overrides }, base));
-  return new Redis({ ...NO_INFO_READY_CHECK, ...single, ...overrides });
+  return new Redis(withFailoverDefaults({ ...NO_INFO_READY_CHECK, ...single, ...overrides }));
 }
 
 export function isCluster(client: RedisClient): client is Cluster {
@@ -82,7 +118,7 @@ export function workerConnection(client: RedisClient, onError: (error: Error) =>
   } else if (isCluster(client)) {
     connection = overrides.host || overrides.path ? createClient(single, RETRY_FOREVER) : client.duplicate([], clusterOptionsFrom({ ...single, ...RETRY_FOREVER }, client.options));
   } else {
-    connection = client.duplicate({ ...RETRY_FOREVER, ...single });
+    connection = client.duplicate({ ...RETRY_FOREVER, ...single, ...failoverDefaultsFor({ ...client.options, ...single }) });
   }
   connection.on('error', onError);
   return connection;
@@ -101,11 +137,17 @@ export async function quietly(client: RedisClient): Promise<void> {
   }
 }
 
-/** Host, port and db for log lines (a cluster's seed nodes): never the password. */
+/** Host, port and db for log lines (a cluster's seed nodes, Sentinel's group and sentinels): never the password. */
 export function describe(client: RedisClient): string {
   if (isCluster(client)) return `cluster ${seedNodesOf(client).map((n) => `${n.host}:${n.port}`).join(',')}`;
-  const { host, port, db, path } = client.options;
-  return path ? `${path}/${db ?? 0}` : `${host}:${port}/${db ?? 0}`;
+  return describeOptions(client.options);
+}
+
+export function describeOptions(options: ConnectOptions): string {
+  const { host, port, db, path, sentinels, cluster } = options;
+  if (cluster) return `cluster ${cluster.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (sentinels && sentinels.length > 0) return describeSentinels(options);
+  return path ? `${path}/${db ?? 0}` : `${host ?? '127.0.0.1'}:${port ?? 6379}/${db ?? 0}`;
 }
 
 /** A Buffer as it crosses the JSON IPC channel: its bytes in base64 under a tag no TLS option uses. */
@@ -129,6 +171,16 @@ export interface PortableRedisOptions {
   readonly tls?: { readonly [key: string]: PortableValue };
   /** A Redis Cluster's seed nodes; the options above (but host, port and db) apply to every node. */
   readonly cluster?: readonly { readonly host: string; readonly port: number }[];
+  /** Redis Sentinel: the sentinels, the primary's group name and what ioredis needs to reach them. */
+  readonly sentinels?: ReadonlyArray<{ readonly host?: string; readonly port?: number; readonly family?: number }>;
+  readonly name?: string;
+  readonly role?: 'master' | 'slave';
+  readonly sentinelUsername?: string;
+  readonly sentinelPassword?: string;
+  readonly enableTLSForSentinelMode?: boolean;
+  readonly sentinelTLS?: { readonly [key: string]: PortableValue };
+  readonly failoverDetector?: boolean;
+  readonly natMap?: { readonly [address: string]: { readonly host: string; readonly port: number } };
 }
 
 /**
@@ -151,13 +203,32 @@ export function toPortable(o: ConnectOptions): PortableRedisOptions {
   if (o.password) portable.password = o.password;
   if (o.protocol) portable.protocol = o.protocol;
   if (o.tls) portable.tls = encode(o.tls) as { [key: string]: PortableValue };
+  if (!o.cluster && o.sentinels && o.sentinels.length > 0) {
+    portable.sentinels = o.sentinels.map(({ host, port, family }) => ({ host, port, ...(family !== undefined ? { family } : {}) }));
+    if (o.name !== undefined) portable.name = o.name;
+    if (o.role) portable.role = o.role;
+    if (o.sentinelUsername) portable.sentinelUsername = o.sentinelUsername;
+    if (o.sentinelPassword) portable.sentinelPassword = o.sentinelPassword;
+    if (o.enableTLSForSentinelMode !== undefined) portable.enableTLSForSentinelMode = o.enableTLSForSentinelMode;
+    if (o.sentinelTLS) portable.sentinelTLS = encode(o.sentinelTLS) as { [key: string]: PortableValue };
+    if (o.failoverDetector !== undefined) portable.failoverDetector = o.failoverDetector;
+    // A function natMap cannot cross a process; an address map can.
+    if (o.natMap && typeof o.natMap === 'object') portable.natMap = encode(o.natMap) as PortableRedisOptions['natMap'];
+  }
   return portable;
 }
 
+/**
+ * Options from the other process. `sentinels` is always present (undefined unless Sentinel): a
+ * child duplicates the application's client with these, and must reach what its host chose, not
+ * the application's sentinels when the host was given REDIS_URL.
+ */
 export function fromPortable(portable: PortableRedisOptions): ConnectOptions {
-  const { tls, ...rest } = portable;
-  const options: { -readonly [K in keyof ConnectOptions]: ConnectOptions[K] } = { ...rest };
+  const { tls, sentinelTLS, sentinels, natMap, ...rest } = portable;
+  const options: { -readonly [K in keyof ConnectOptions]: ConnectOptions[K] } = { ...rest, sentinels: sentinels ? sentinels.map((s) => ({ ...s })) : undefined };
   if (tls) options.tls = decode(tls) as RedisOptions['tls'];
+  if (sentinelTLS) options.sentinelTLS = decode(sentinelTLS) as RedisOptions['sentinelTLS'];
+  if (natMap) options.natMap = decode(natMap as PortableValue) as RedisOptions['natMap'];
   return options;
 }
 

@@ -23,6 +23,13 @@ import type { Exchanged, WorkerOperations } from './worker-loop.js';
 
 const NO_QUEUES: readonly string[] = [];
 
+/** The blocking connection of an idle worker; `lost` resolves when its connection dropped. */
+interface Watcher {
+  readonly client: RedisClient;
+  id: number | undefined;
+  readonly lost: Promise<null>;
+}
+
 export interface RedisOperationsOptions {
   readonly redis: RedisClient;
   readonly keys: ResqueKeys;
@@ -36,7 +43,7 @@ export interface RedisOperationsOptions {
 export class RedisWorkerOperations implements WorkerOperations {
   private nextToken = (Date.now() % 1e9) * 100;
   private reconnected = false;
-  private watcher: { client: RedisClient; id: number | undefined } | undefined;
+  private watcher: Watcher | undefined;
   private unblockDenied = false;
   private readonly redis: RedisClient;
   private readonly keys: ResqueKeys;
@@ -145,25 +152,34 @@ export class RedisWorkerOperations implements WorkerOperations {
     const window = this.selection.nextWindow;
     const ms = window === undefined ? seconds * 1000 : Math.min(seconds * 1000, Math.max(1, window - Date.now()));
     if (!this.options.blocking) return sleep(ms, abort);
-    if (!this.watcher) {
-      // It reconnects by itself; the main connection reports outages.
-      this.watcher = { client: workerConnection(this.redis, () => undefined), id: undefined };
-    }
-    const watcher = this.watcher;
+    const watcher = (this.watcher ??= this.newWatcher());
     const onAbort = () => void this.unblock();
     abort.addEventListener('abort', onAbort, { once: true });
     const deadline = Date.now() + ms;
     try {
       // On a cluster, CLIENT ID and CLIENT UNBLOCK would go to any node, not the one the XREAD
       // blocks on: an abort closes the watcher instead (unblock()), rare enough (pause, stop, slots all busy).
-      if (!isCluster(watcher.client)) watcher.id ??= Number(await watcher.client.client('ID'));
+      if (!isCluster(watcher.client) && watcher.id === undefined) {
+        const id = watcher.client.client('ID');
+        const reply = await Promise.race([id, watcher.lost]);
+        if (reply === null) {
+          id.catch(() => undefined);
+          return; // lost before it connected (Redis away): the next look waits on the main connection
+        }
+        watcher.id = Number(reply);
+      }
       while (!abort.aborted) {
         const left = deadline - Date.now();
         if (left <= 0) return;
         const from = this.jobs.wakeId ?? '$';
-        const reply = (await watcher.client.xread('COUNT', 100, 'BLOCK', Math.max(1, Math.ceil(left)), 'STREAMS', this.keys.wake, from)) as
-          | Array<[string, Array<[string, string[]]>]>
-          | null;
+        const read = watcher.client.xread('COUNT', 100, 'BLOCK', Math.max(1, Math.ceil(left)), 'STREAMS', this.keys.wake, from) as Promise<
+          Array<[string, Array<[string, string[]]>]> | null
+        >;
+        const reply = await Promise.race([read, watcher.lost]);
+        if (this.watcher !== watcher) {
+          read.catch(() => undefined); // abandoned with its connection
+          return; // the connection dropped: look again
+        }
         const entries = reply?.[0]?.[1];
         if (!entries || entries.length === 0) return; // INTERVAL passed (or unblocked by abort)
         this.jobs.wakeId = entries[entries.length - 1][0];
@@ -172,6 +188,26 @@ export class RedisWorkerOperations implements WorkerOperations {
     } finally {
       abort.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * A wait that outlives its connection (a failover, an outage) ends and the worker looks again:
+   * what its last look saw may not hold on the Redis it reaches next. After a Sentinel failover the
+   * promoted replica may still hold jobs this worker took from the old primary in its last
+   * moments, so their queue is not empty and no producer adds a wake-up: a worker still waiting
+   * would sit out INTERVAL. The next wait opens a new connection (its CLIENT ID, for unblock(), changed too).
+   */
+  private newWatcher(): Watcher {
+    // The main connection reports outages.
+    const client = workerConnection(this.redis, () => undefined);
+    let resolveLost: (value: null) => void = () => undefined;
+    const watcher: Watcher = { client, id: undefined, lost: new Promise<null>((resolve) => (resolveLost = resolve)) };
+    client.once('close', () => {
+      if (this.watcher === watcher) this.watcher = undefined;
+      client.disconnect();
+      resolveLost(null);
+    });
+    return watcher;
   }
 
   /** A wake-up entry (`q` = queue name, '' for any) this worker takes jobs from. */

@@ -5,10 +5,8 @@
  */
 import type { RedisOptions } from 'ioredis';
 import { RedisUnreachableError } from '../../errors/redis-unreachable.error.js';
-import { optionsFromClusterEnv } from '../../redis/cluster-connection.js';
-
-export { optionsFromClusterEnv };
-import { createClient, RETRY_FOREVER, type ConnectOptions, type RedisClient } from '../../redis/connection.js';
+import { createClient, describeOptions, RETRY_FOREVER, type ConnectOptions, type RedisClient } from '../../redis/connection.js';
+import type { EnvConnection } from '../../redis/redis-env.js';
 import { parseRedisUrl } from '../../redis/redis-url.js';
 
 /** Options from a URL, without connecting; a malformed one is an InvalidRedisUrlError naming `setting`, password redacted. */
@@ -17,23 +15,17 @@ export function optionsFromUrl(url: string, setting: string): RedisOptions {
 }
 
 /**
- * REDIS_CLUSTER, else REDIS_URL, else runWorker's `redis`, else the connection the application
- * module configured (told by the first child). A `rediss://` URL says "TLS" but cannot carry a CA
- * or a client certificate: it keeps the module's TLS options.
+ * The environment (REDIS_CLUSTER, REDIS_SENTINELS or REDIS_URL: lib/redis/redis-env.ts), else
+ * runWorker's `redis`, else the connection the application module configured (told by the first
+ * child). A `rediss://` URL says "TLS" but cannot carry a CA or a client certificate: it keeps the
+ * module's TLS options.
  */
-export function chooseHostRedisOptions(
-  redisUrl: string | undefined,
-  explicit: string | ConnectOptions | undefined,
-  fromChild: ConnectOptions,
-  redisCluster?: string,
-): ConnectOptions {
-  const url: ConnectOptions | undefined = redisCluster
-    ? optionsFromClusterEnv(redisCluster, redisUrl)
-    : redisUrl
-      ? optionsFromUrl(redisUrl, 'REDIS_URL')
-      : typeof explicit === 'string'
-        ? optionsFromUrl(explicit, "runWorker's redis option")
-        : undefined;
+export function chooseHostRedisOptions(fromEnv: EnvConnection | undefined, explicit: string | ConnectOptions | undefined, fromChild: ConnectOptions): ConnectOptions {
+  const url: ConnectOptions | undefined = fromEnv
+    ? { ...fromEnv.options }
+    : typeof explicit === 'string'
+      ? optionsFromUrl(explicit, "runWorker's redis option")
+      : undefined;
   if (!url) return typeof explicit === 'object' ? explicit : fromChild;
   if (url.tls && typeof fromChild.tls === 'object') url.tls = { ...fromChild.tls, ...url.tls };
   return url;
@@ -53,9 +45,7 @@ export interface ConnectHostRedisOptions {
  * retries for ever. Only a Redis that never answered within the window is a RedisUnreachableError.
  */
 export async function connectHostRedis(options: ConnectOptions, settingName: string, connect: ConnectHostRedisOptions): Promise<RedisClient | undefined> {
-  const where = options.cluster
-    ? `cluster ${options.cluster.map((n) => `${n.host}:${n.port}`).join(',')}`
-    : (options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`);
+  const where = options.cluster || options.sentinels ? describeOptions(options) : (options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`);
   const deadline = Date.now() + connect.windowMs;
   for (let attempt = 1; ; attempt++) {
     const failure = await probe(options, Math.max(500, Math.min(5_000, deadline - Date.now())));
@@ -67,7 +57,8 @@ export async function connectHostRedis(options: ConnectOptions, settingName: str
     if (attempt === 1) connect.onWaiting?.(`Redis at ${where} (${settingName}) not reachable yet (${failure}); retrying for up to ${connect.windowMs / 1000} s`);
     if (!(await pause(Math.min(250 * attempt, 1_000, Math.max(0, deadline - Date.now())), connect.signal))) return undefined;
   }
-  const client = createClient(options, RETRY_FOREVER);
+  // Never ioredis' failover detector on a connection that must outlive failovers (connection.ts).
+  const client = createClient(options, options.sentinels ? { ...RETRY_FOREVER, failoverDetector: false } : RETRY_FOREVER);
   client.on('error', () => undefined); // reconnects by itself; errors surface where commands wait
   return client;
 }
@@ -75,7 +66,8 @@ export async function connectHostRedis(options: ConnectOptions, settingName: str
 /** One connect + PING; the reason it failed, or undefined when Redis answered. */
 async function probe(options: ConnectOptions, timeoutMs: number): Promise<string | undefined> {
   // A cluster answers once it has the slot map from a seed node (ioredis' connect() waits for that).
-  const client = createClient(options, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  // sentinelRetryStrategy: with Sentinel, one pass over the sentinels, not ioredis' endless retries.
+  const client = createClient(options, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, sentinelRetryStrategy: () => null, connectTimeout: timeoutMs });
   // Without a listener ioredis prints "[ioredis] Unhandled error event" and its stack to stderr;
   // the socket's error (ECONNREFUSED...) is also the useful reason, connect() only says "Connection is closed."
   let cause: Error | undefined;

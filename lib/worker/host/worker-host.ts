@@ -25,6 +25,7 @@ import { resolveSettings, settingsFromEnv, type WorkerSettings } from '../../opt
 import { ResqueKeys } from '../../protocol/keys.js';
 import { workerId } from '../../protocol/worker-id.js';
 import { fromPortable, quietly, toPortable, type ConnectOptions } from '../../redis/connection.js';
+import { connectionFromEnv, type EnvConnection } from '../../redis/redis-env.js';
 import { resolvePrefix } from '../../redis/cluster-prefix.js';
 import type { ChildMessage, JobPolicy, ReadyMessage } from '../ipc.js';
 import { setTitle, titles } from '../process-title.js';
@@ -32,7 +33,7 @@ import { printable } from '../../protocol/printable.js';
 import type { RunWorkerOptions } from '../run-worker.js';
 import { ChildBootError } from '../../errors/child-boot.error.js';
 import { InvalidSettingError } from '../../errors/invalid-setting.error.js';
-import { chooseHostRedisOptions, connectHostRedis, optionsFromClusterEnv, optionsFromUrl } from './host-redis.js';
+import { chooseHostRedisOptions, connectHostRedis, optionsFromUrl } from './host-redis.js';
 import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
 import { installHostSignals } from './host-signals.js';
@@ -80,6 +81,7 @@ export class WorkerHost {
   private scheduler: DelayedScheduler | undefined;
   private exited!: () => void;
   private readonly envSettings: ReturnType<typeof settingsFromEnv>;
+  private readonly envRedis: EnvConnection | undefined;
   /** METRICS_PORT: Prometheus metrics on 127.0.0.1 (lib/metrics/); prom-client is loaded only then. */
   private readonly metricsPort: number | undefined;
   private metrics: HostMetricsServer | undefined;
@@ -95,10 +97,9 @@ export class WorkerHost {
     });
     // Validate the environment before forking anything: a bad QUEUE/COUNT/INTERVAL is a one-line error.
     this.envSettings = settingsFromEnv(process.env);
-    // A malformed URL stops us here, before any child boots (an empty REDIS_URL too: never a silent 6379).
-    if (process.env.REDIS_URL !== undefined) optionsFromUrl(process.env.REDIS_URL, 'REDIS_URL');
+    // A malformed URL, node or sentinel list stops us here, before any child boots (an empty REDIS_URL too: never a silent 6379).
+    this.envRedis = connectionFromEnv(process.env);
     if (typeof options.redis === 'string') optionsFromUrl(options.redis, "runWorker's redis option");
-    if (process.env.REDIS_CLUSTER) optionsFromClusterEnv(process.env.REDIS_CLUSTER, process.env.REDIS_URL);
     this.metricsPort = metricsPortFromEnv(process.env);
   }
 
@@ -112,8 +113,8 @@ export class WorkerHost {
     this.launch = await prepareChildLaunch(this.entry, this.execArgv);
     const first = await this.bootFirstChild();
     if (!first) return this.stopDuringStart(exited);
-    const { redisUrl, redisCluster, ...env } = this.envSettings;
-    const redisOptions = chooseHostRedisOptions(redisUrl, this.options.redis, fromPortable(first.redis), redisCluster);
+    const { redisUrl: _url, redisCluster: _cluster, ...env } = this.envSettings;
+    const redisOptions = chooseHostRedisOptions(this.envRedis, this.options.redis, fromPortable(first.redis));
     this.settings = resolveSettings(first.moduleSettings, this.options.settings, env);
     // On a Redis Cluster the prefix needs a hash tag ({resque} by default): cluster-prefix.ts.
     const explicitPrefix = env.prefix ?? this.options.settings?.prefix ?? first.moduleSettings.prefix;
@@ -122,7 +123,7 @@ export class WorkerHost {
     this.keys = new ResqueKeys(this.settings.prefix);
     let redis: RedisClient | undefined;
     try {
-      redis = await connectHostRedis(redisOptions, redisCluster ? 'REDIS_CLUSTER' : redisUrl ? 'REDIS_URL' : 'the ResqueModule connection', {
+      redis = await connectHostRedis(redisOptions, this.envRedis?.setting ?? 'the ResqueModule connection', {
         windowMs: this.settings.redisStartupTimeout * 1000,
         signal: this.startAbort.signal,
         onWaiting: (reason) => this.log(reason),
