@@ -8,7 +8,8 @@
  * been stored; RedisUnavailableError says which (`mayBeStored`).
  */
 import { isUtf8 } from 'node:buffer';
-import type { RedisClient } from '../redis/connection.js';
+import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from '../redis/connection.js';
 import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 import { InvalidFailureRecordError } from '../errors/invalid-failure-record.error.js';
@@ -19,7 +20,16 @@ import { ResqueError } from '../errors/resque.error.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { toJobJson } from '../protocol/job-json.js';
 import { decodePayload, encodePayload, newJobId, queueTimeNow, type JobPayload } from '../protocol/payload.js';
-import { enqueueJobCommand, enqueueJobs, enqueueKeys, isNoScript, type EncodedJob, type EnqueueKeys } from '../protocol/scripts/enqueue-jobs.js';
+import {
+  enqueueJobCommand,
+  enqueueJobs,
+  enqueueKeys,
+  isNoScript,
+  pushJobCommands,
+  wakeCommand,
+  type EncodedJob,
+  type EnqueueKeys,
+} from '../protocol/scripts/enqueue-jobs.js';
 import { Deadlines } from './deadlines.js';
 import { EnqueueBatcher } from './enqueue-batcher.js';
 import { parseStatus, type JobStatusRecord } from '../protocol/status.js';
@@ -170,8 +180,10 @@ export class ResqueClient {
     return this.batcher.enqueue(queue, job);
   }
 
-  /** One job, one EVALSHA, under the shared deadline: the hot path of an awaited enqueue. */
+  /** One job, one EVALSHA, under the shared deadline: the hot path of an awaited enqueue (see pushUntracked for untracked jobs). */
   private sendOne(queue: string, job: PreparedJob, withSource = false): Promise<string> {
+    // A Cluster routes each command by its key's slot: it keeps the one script call.
+    if (job.statusKey === undefined && !isCluster(this.redis) && this.redis.stream) return this.pushUntracked(this.redis, queue, job);
     const timeoutMs = this.enqueueTimeoutMs;
     if (this.waitForReplicas > 0) return this.push(queue, [job]).then(() => job.id); // the WAIT needs the call's deadline: the general path
     const command = enqueueJobCommand(this.redis, this.enqueueKeys, queue, job, withSource);
@@ -188,6 +200,42 @@ export class ResqueClient {
         if (!this.deadlines.remove(entry)) throw error; // expired: our RedisUnavailableError
         // A Redis that lost its script cache (restart, SCRIPT FLUSH): the script did not run; send its source once.
         if (!withSource && isNoScript(error)) return this.sendOne(queue, job, true);
+        throw this.connectionError(error, 'enqueue', timeoutMs, true);
+      },
+    );
+  }
+
+  /**
+   * One untracked job: SADD + RPUSH in one write (corked: one syscall), then the wake-up entry when
+   * the queue was empty (pushJobCommands and wakeCommand say why that is safe). Resolves on the RPUSH
+   * reply; the wake-up is already written by then, ahead of anything else this client sends.
+   */
+  private pushUntracked(redis: Redis, queue: string, job: PreparedJob): Promise<string> {
+    const timeoutMs = this.enqueueTimeoutMs;
+    const [register, push] = pushJobCommands(redis, this.enqueueKeys, queue, job.payload);
+    // Replies come in order: SADD's error (a `queues` key of another type) is known before RPUSH's reply.
+    let refused: unknown;
+    (register.promise as Promise<unknown>).catch((error: unknown) => {
+      refused = error;
+    });
+    const entry = this.deadlines.add(Date.now() + timeoutMs, () => push.reject(new RedisUnavailableError('enqueue', timeoutMs, true)));
+    const stream = redis.stream;
+    stream.cork();
+    try {
+      void redis.sendCommand(register);
+      void redis.sendCommand(push);
+    } finally {
+      stream.uncork();
+    }
+    return (push.promise as Promise<unknown>).then(
+      (length) => {
+        this.deadlines.remove(entry);
+        if (refused !== undefined) throw refused;
+        if (Number(length) === 1) (redis.sendCommand(wakeCommand(redis, this.enqueueKeys, queue)) as Promise<unknown>).catch(() => undefined);
+        return job.id;
+      },
+      (error: unknown) => {
+        if (!this.deadlines.remove(entry)) throw error; // expired: our RedisUnavailableError
         throw this.connectionError(error, 'enqueue', timeoutMs, true);
       },
     );

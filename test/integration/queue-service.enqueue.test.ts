@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { RedisServer } from '../support/redis-server.js';
 import { bootResque } from '../support/resque-testing-module.js';
+import { waitFor } from '../support/wait.js';
 
 interface Welcome {
   readonly userId: number;
@@ -58,9 +59,24 @@ test('enqueue writes php-resque\'s exact payload, SADDs the queue and writes no 
   const queueTime = Number(match[2]);
   assert.ok(queueTime >= before - 1 && queueTime <= Date.now() / 1000 + 1, `queue_time ${queueTime}`);
   assert.deepEqual(await redis.smembers(keys.queues), ['UserJobQueue']);
-  assert.equal(await redis.xlen(keys.wake), 1, 'a push onto an empty queue wakes idle workers (one-job path and batches alike)');
+  // The one-job path writes the wake-up entry right after its RPUSH replied (a hint, not atomic with it).
+  await waitFor(async () => (await redis.xlen(keys.wake)) === 1, 'a push onto an empty queue wakes idle workers (one-job path and batches alike)');
   assert.equal(await redis.exists(keys.jobStatus(id)), 0);
   assert.equal(await queues.status(id), null);
+});
+
+test('one job at a time: SADD + RPUSH, and a wake-up entry only for the push that found the queue empty', async () => {
+  const wakeUps = async () => (await redis.xrange(keys.wake, '-', '+')).filter(([, fields]) => fields[1] === 'one-by-one').length;
+  const first = await queues.enqueue('one-by-one', 'UserJob', { n: 1 });
+  await waitFor(async () => (await wakeUps()) === 1, 'the wake-up entry of the first push');
+  const second = await queues.enqueue('one-by-one', 'UserJob', { n: 2 });
+  assert.equal(await redis.sismember(keys.queues, 'one-by-one'), 1);
+  assert.deepEqual((await redis.lrange(keys.queue('one-by-one'), 0, -1)).map((raw) => JSON.parse(raw).id), [first, second]);
+  // A marker written after the second enqueue resolved: any wake-up of that push would precede it.
+  const marker = await redis.xadd(keys.wake, '*', 'q', 'marker');
+  const entries = await redis.xrange(keys.wake, '-', marker!);
+  assert.equal(entries.filter(([, fields]) => fields[1] === 'one-by-one').length, 1, 'no wake-up for a push onto a queue that held a job');
+  assert.equal(await redis.exists(keys.jobStatus(second!)), 0);
 });
 
 test('a tracked job gets {"status":1,"updated":T,"started":T}', async () => {

@@ -7,6 +7,7 @@ import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
 import { recoverJobs } from '../../lib/worker/host/recover-jobs.js';
 import { DEFAULT_WORKER_SETTINGS } from '../../lib/options/worker-settings.js';
 import { enqueueJobs } from '../../lib/protocol/scripts/enqueue-jobs.js';
+import { ResqueClient } from '../../lib/client/resque-client.js';
 import { WorkerLoop, type WorkerOperations } from '../../lib/worker/worker-loop.js';
 import type { JobContext } from '../../lib/worker/job-context.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -264,6 +265,18 @@ describe('worker loop on real Redis', () => {
     await enqueueJobs(redis, keys, 'b', [{ payload: '{"class":"J","args":["b1"]}' }, { payload: '{"class":"J","args":["b2"]}' }]);
     await done;
     assert.deepEqual(seen, ['b1', 'b2']);
+    await worker.close();
+  });
+
+  test('a blocking idle worker wakes on an awaited one-job enqueue (SADD + RPUSH, then the wake-up entry)', { timeout: 5_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    const seen: unknown[] = [];
+    const worker = makeWorker({ keys, queues: ['q'], blocking: true, interval: 30, maxJobs: 1, run: (ctx) => seen.push(ctx.data) });
+    const done = worker.loop.run();
+    await waitFor(async () => String(await redis.client('LIST')).includes(' cmd=xread'), 'the worker blocked', 3_000);
+    await new ResqueClient({ redis, keys }).enqueue('q', 'J', 'one');
+    await done; // within the test timeout, far below INTERVAL
+    assert.deepEqual(seen, ['one']);
     await worker.close();
   });
 

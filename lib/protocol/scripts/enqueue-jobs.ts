@@ -49,6 +49,33 @@ export function enqueueJobCommand(redis: RedisClient, keys: EnqueueKeys, queue: 
   return new Command(withSource ? 'eval' : 'evalsha', args, { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' });
 }
 
+/**
+ * An untracked job's awaited enqueue without a script: SADD queues + RPUSH, for the caller to send
+ * in one write (Redis reads and runs both at once; its RPUSH reply is the queue length). That is
+ * Ruby's Resque.push (SADD + RPUSH pipelined); php-resque sends the same two commands one by one.
+ * Two plain commands cost Redis a fraction of the script call (about 0.9 against 4.5 µs of command
+ * time per job here), and SADD first means a job is never in a list its queue is not registered for.
+ * When the push made the queue's first job, the caller sends `wakeCommand` (see there).
+ * A tracked job keeps the script: its WAITING status must exist before a worker can reserve it.
+ */
+export function pushJobCommands(redis: RedisClient, keys: EnqueueKeys, queue: string, payload: string): readonly [register: Command, push: Command] {
+  const options = { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' as const };
+  return [new Command('sadd', [keys.queues, queue], options), new Command('rpush', [keys.queue(queue), payload], options)];
+}
+
+/**
+ * The wake-up entry enqueue.lua adds when a push found its queue empty, sent after the RPUSH
+ * replied 1. It need not be atomic with the push: the entry is a hint that idle workers read from
+ * the id their last dry exchange returned. That exchange ran before this RPUSH (it found nothing),
+ * so this entry, added after it, is past that id and wakes them; a worker whose exchange ran after
+ * the RPUSH found the job without it. If the entry never arrives (the producer died between the
+ * two, the connection dropped), the job waits for the worker's next poll, within INTERVAL, as a
+ * foreign producer's bare RPUSH does; a late or spare entry only wakes a worker that finds nothing.
+ */
+export function wakeCommand(redis: RedisClient, keys: EnqueueKeys, queue: string): Command {
+  return new Command('xadd', [keys.wake, 'MAXLEN', '~', '100', '*', 'q', queue], { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' });
+}
+
 /** The keys the one-job path needs, computed once per client (ResqueKeys builds a new string per call). */
 export interface EnqueueKeys {
   readonly queues: string;
