@@ -10,11 +10,17 @@ import type { ResqueKeys } from '../protocol/keys.js';
 import { printable } from '../protocol/printable.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 import { pauseQueues, pausedQueues, resumeQueues } from '../client/paused-queues.js';
+import { isEmptyFilter, searchFailed, type FailedFilter } from '../client/failed-records.js';
+import { sweepFailed, type FailedAction } from '../client/failed-actions.js';
+import type { FailedJob } from '../protocol/records.js';
+import type { ProgressBar } from './progress-bar.js';
 
 export interface CliContext {
   readonly redis: RedisClient;
   readonly keys: ResqueKeys;
   readonly out: (line: string) => void;
+  /** A progress bar for a bulk operation (on stderr, TTY only; a silent one otherwise). */
+  readonly progress: (label: string) => ProgressBar;
 }
 
 function client(ctx: CliContext): ResqueClient {
@@ -60,18 +66,61 @@ export async function stats(ctx: CliContext, json: boolean): Promise<void> {
   ctx.out(table(Object.entries(all).map(([name, value]) => [name, String(value)])).join('\n'));
 }
 
-export async function failedList(ctx: CliContext, start: number, count: number, json: boolean): Promise<void> {
+export async function failedList(ctx: CliContext, start: number, count: number, json: boolean, filter: FailedFilter = {}): Promise<void> {
   const c = client(ctx);
+  if (!isEmptyFilter(filter)) return failedSearch(ctx, c, start, count, json, filter);
   const [list, total] = await Promise.all([c.failed(start, count), c.failedCount()]);
   if (json) return ctx.out(JSON.stringify({ total, start, jobs: list.map((f) => ({ index: f.index, record: f.record ?? null, raw: f.record ? undefined : f.raw })) }));
   if (list.length === 0) return ctx.out(`no failed jobs at ${start}.. (${total} in all)`);
+  ctx.out(failedTable(list).join('\n'));
+  ctx.out(`${list.length} of ${total} shown (from index ${start})`);
+}
+
+/** The first `count` records matching `filter` from index `start` on, scanning the whole list if need be. */
+async function failedSearch(ctx: CliContext, c: ResqueClient, start: number, count: number, json: boolean, filter: FailedFilter): Promise<void> {
+  const bar = json ? undefined : ctx.progress('searching');
+  let found = await searchFailed(c, filter, start, { limit: count, scanLimit: SCAN_CHUNK });
+  const matches = [...found.matches];
+  while (matches.length < count && found.next !== null) {
+    bar?.update(found.next, found.total);
+    found = await searchFailed(c, filter, found.next, { limit: count - matches.length, scanLimit: SCAN_CHUNK });
+    matches.push(...found.matches);
+  }
+  bar?.end();
+  const next = found.next;
+  if (json) {
+    return ctx.out(JSON.stringify({ total: found.total, start, filter, next, jobs: matches.map((f) => ({ index: f.index, record: f.record ?? null, raw: f.record ? undefined : f.raw })) }));
+  }
+  if (matches.length === 0) return ctx.out(`no failed jobs match from index ${start} (${found.total} in all)`);
+  ctx.out(failedTable(matches).join('\n'));
+  ctx.out(`${matches.length} matching shown${next === null ? '' : ` (more from index ${next}: --start ${next})`}; ${found.total} in all`);
+}
+
+/** Retries or removes every record matching `filter` (all of them when null), with a progress bar. */
+export async function failedSweep(ctx: CliContext, action: FailedAction, filter: FailedFilter | null, json: boolean): Promise<void> {
+  const bar = json ? undefined : ctx.progress(action === 'retry' ? 'retrying' : 'removing');
+  const result = await sweepFailed(client(ctx), action, filter, (progress) => bar?.update(progress.scanned, progress.total));
+  bar?.end();
+  if (json) return ctx.out(JSON.stringify({ action, filter, ...result }));
+  const done = action === 'retry' ? `requeued ${result.acted} failed job(s) and removed their records` : `removed ${result.acted} failed job(s)`;
+  const notes = [
+    `${result.scanned} record(s) looked at`,
+    ...(result.changed > 0 ? [`${result.changed} changed meanwhile and left alone`] : []),
+    ...(result.unretryable > 0 ? [`${result.unretryable} without a queue or job to retry, left in the list`] : []),
+  ];
+  ctx.out(`${done} (${notes.join('; ')})`);
+}
+
+/** Records scanned per search call while listing by filter (the search says where to go on). */
+const SCAN_CHUNK = 10_000;
+
+function failedTable(list: readonly FailedJob[]): string[] {
   const rows = list.map((f) => {
     const r = f.record;
     const cls = r && r.payload && typeof r.payload === 'object' ? String((r.payload as { class?: unknown }).class ?? '?') : '?';
     return [String(f.index), printable(r?.failed_at ?? '?'), printable(r?.queue ?? '?'), printable(cls, 60), printable(r ? `${r.exception}: ${r.error}` : 'unreadable record', 120)];
   });
-  ctx.out(table([['INDEX', 'FAILED AT', 'QUEUE', 'CLASS', 'ERROR'], ...rows]).join('\n'));
-  ctx.out(`${list.length} of ${total} shown (from index ${start})`);
+  return table([['INDEX', 'FAILED AT', 'QUEUE', 'CLASS', 'ERROR'], ...rows]);
 }
 
 /** One failure record in full: JSON (the record as stored when it parses, else the raw text as a string). */

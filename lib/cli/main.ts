@@ -9,6 +9,7 @@ const program = buildProgram({
   env: process.env,
   out: (line) => process.stdout.write(`${line}\n`),
   err: (text) => process.stderr.write(text),
+  errIsTty: process.stderr.isTTY === true,
 });
 
 try {
