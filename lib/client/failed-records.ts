@@ -81,13 +81,19 @@ export async function searchFailed(
   return { matches, next: cursor < total ? cursor : null, scanned, total };
 }
 
-/** A predicate over a record's raw text. Quick text test first, then the fields (JSON.parse: only strings are compared). */
+/**
+ * A predicate over a record's raw text. Quick tests on the text first (a field's value must appear in
+ * it as JSON; skipped for values PHP may write escaped: `/`, non-ASCII), then the fields
+ * (JSON.parse: only strings are compared), so a search mostly parses the records that match.
+ */
 export function matcher(filter: FailedFilter): (raw: string) => boolean {
-  const text = filter.text?.toLowerCase();
+  const text = filter.text ? new RegExp(filter.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') : undefined;
   const fields = Boolean(filter.queue || filter.className || filter.exception);
+  const needles = [filter.queue, filter.className, filter.exception].filter((v): v is string => typeof v === 'string' && /^[\x20-\x7e]+$/.test(v) && !/[/\\"]/.test(v)).map((v) => `"${v}"`);
   return (raw) => {
-    if (text && !raw.toLowerCase().includes(text)) return false;
+    if (text && !text.test(raw)) return false;
     if (!fields) return true;
+    for (const needle of needles) if (!raw.includes(needle)) return false;
     let record: { queue?: unknown; exception?: unknown; payload?: { class?: unknown } | null };
     try {
       record = JSON.parse(raw) as typeof record;

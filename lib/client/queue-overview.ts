@@ -1,6 +1,7 @@
 /**
- * Every queue with its size and the age of its oldest job, in two pipelined round trips whatever
- * the number of queues or jobs (SMEMBERS, then LLEN + LINDEX 0 per queue): no scan of a queue.
+ * Every queue with its size, the age of its oldest job and whether it is paused, in two pipelined
+ * round trips whatever the number of queues or jobs (SMEMBERS, then LLEN + LINDEX 0 per queue): no
+ * scan of a queue.
  * The age comes from the head payload's `queue_time` (written by us and php-resque); Ruby's and
  * node-resque's payloads have none, so their age is unknown (null).
  */
@@ -11,6 +12,8 @@ export interface QueueSummary {
   readonly size: number;
   /** When the job that runs next was enqueued; null when the queue is empty or its payload says not. */
   readonly oldestQueuedAt: Date | null;
+  /** In the paused-queues set: our workers take no jobs from it (other Resques do not know the set). */
+  readonly paused: boolean;
 }
 
 /** A head payload past this size is not parsed for its queue_time. */
@@ -19,7 +22,9 @@ const MAX_HEAD_CHARS = 1 << 20;
 export function queueOverview(client: ResqueClient): Promise<QueueSummary[]> {
   const { redis, keys } = client;
   return client.call('queueOverview', false, async () => {
-    const names = (await redis.smembers(keys.queues)).sort();
+    const [[, listed], [, pausedNames]] = ((await redis.pipeline().smembers(keys.queues).smembers(keys.pausedQueues).exec()) ?? []) as Array<[Error | null, string[]]>;
+    const names = (listed ?? []).sort();
+    const paused = new Set(pausedNames ?? []);
     if (names.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const name of names) pipeline.llen(keys.queue(name)).lindex(keys.queue(name), 0);
@@ -27,7 +32,7 @@ export function queueOverview(client: ResqueClient): Promise<QueueSummary[]> {
     return names.map((name, i) => {
       const size = Number(replies[i * 2]?.[1] ?? 0);
       const head = replies[i * 2 + 1]?.[1];
-      return { name, size, oldestQueuedAt: size > 0 ? queueTimeOf(head) : null };
+      return { name, size, oldestQueuedAt: size > 0 ? queueTimeOf(head) : null, paused: paused.has(name) };
     });
   });
 }

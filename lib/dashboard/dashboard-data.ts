@@ -116,6 +116,11 @@ export class DashboardData {
     return this.queues.schedules.list();
   }
 
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    if (paused) await this.queues.pauseQueue(queue);
+    else await this.queues.resumeQueue(queue);
+  }
+
   runDelayedNow(id: string): Promise<boolean> {
     return this.queues.runDelayedNow(id);
   }

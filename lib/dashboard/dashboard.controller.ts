@@ -7,12 +7,14 @@
  * 303 back to a dashboard page. Pages come whole, or as their main content alone when the live
  * refresh asks (`X-Resque-Fragment: 1`).
  */
-import { Body, Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Post, Query, Redirect, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import { BadRequestException, Body, Controller, ForbiddenException, Get, Inject, NotFoundException, Param, Post, Query, Redirect, Req, Res, UseFilters, UseGuards, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FailedFilter } from '../client/failed-records.js';
+import { isValidQueueName } from '../protocol/queue-name.js';
 import { BulkTasks } from './bulk-tasks.js';
 import { CsrfTokens, readCookie, SESSION_COOKIE, sessionCookie } from './csrf.js';
 import { DashboardData } from './dashboard-data.js';
+import { DashboardErrorFilter } from './dashboard-error.filter.js';
 import type { DashboardGuard, ResolvedDashboardOptions } from './dashboard-options.js';
 import { DASHBOARD_CONFIG } from './dashboard.tokens.js';
 import { DASHBOARD_SCRIPT } from './assets/dashboard-script.js';
@@ -62,6 +64,16 @@ export class DashboardRoutes {
   @Get('queues/:queue')
   queue(@Req() req: DashboardRequest, @Res({ passthrough: true }) res: unknown, @Param('queue') queue: string, @Query() q: Fields) {
     return this.page(req, res, 2, q, async (ctx) => queuePage(ctx, queue, await this.data.queueJobs(queue, int(q.start)), this.config.refreshMs));
+  }
+
+  @Post('queues/:queue/:action')
+  @Redirect()
+  async pauseQueue(@Req() req: DashboardRequest, @Param('queue') queue: string, @Param('action') action: string, @Body() body: Fields) {
+    this.checkAction(req, body);
+    if (action !== 'pause' && action !== 'resume') throw new NotFoundException('unknown action');
+    if (!isValidQueueName(queue)) throw new BadRequestException('not a queue name that can be paused');
+    await this.data.setPaused(queue, action === 'pause');
+    return this.back(req, body.back, `${action === 'pause' ? 'Paused' : 'Resumed'} ${queue} for our workers`, 3);
   }
 
   @Get('queues/:queue/:position')
@@ -274,6 +286,7 @@ export class DashboardRoutes {
 export function dashboardController(path: string, guards: readonly DashboardGuard[]): Type<DashboardRoutes> {
   class ResqueDashboardController extends DashboardRoutes {}
   Controller(path)(ResqueDashboardController);
+  UseFilters(DashboardErrorFilter)(ResqueDashboardController);
   if (guards.length > 0) UseGuards(...guards)(ResqueDashboardController);
   return ResqueDashboardController;
 }

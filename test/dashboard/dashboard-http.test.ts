@@ -116,6 +116,10 @@ for (const adapter of ['express', 'fastify'] as const) {
       assert.equal(await redis.llen(dash.keys.failed), 1);
       const again = await post(url, { digest, _csrf: csrf }, { cookie });
       assert.match(again.headers.get('location') ?? '', /notice=Nothing\+removed\+%281\+changed/, 'the same digest no longer names record 0');
+      const browser = await post(url, { digest }, { accept: 'text/html,application/xhtml+xml' });
+      assert.equal(browser.status, 403);
+      assert.match(browser.headers.get('content-type') ?? '', /text\/html/, 'a browser gets a page');
+      assert.match(await browser.text(), /<h1>403<\/h1><p>Refused: the CSRF token is missing or stale/);
       assert.equal(await redis.llen(dash.keys.failed), 1);
       const offsite = await post(url, { digest, _csrf: csrf, back: '//evil.example/' }, { cookie });
       assert.match(offsite.headers.get('location') ?? '', /^\/resque\/failed\?notice=/, 'back never leaves the dashboard');

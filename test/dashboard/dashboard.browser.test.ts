@@ -131,6 +131,19 @@ test('live refresh updates a count without reloading', T, async () => {
   assert.match((await page.locator('#live-status').textContent()) ?? '', /updated/);
 });
 
+test('a queue paused from the queues page shows paused; resumed, it does not', T, async () => {
+  await open('/queues');
+  const row = page.locator('main tr', { hasText: 'reports' });
+  await row.getByRole('button', { name: 'Pause' }).click();
+  await page.waitForURL(/notice=Paused/);
+  assert.deepEqual(await dash.queues.pausedQueues(), ['reports']);
+  assert.equal(await page.locator('main tr', { hasText: 'reports' }).locator('.state.paused').count(), 1);
+  await screenshots(page, 'queues-paused');
+  await page.locator('main tr', { hasText: 'reports' }).getByRole('button', { name: 'Resume' }).click();
+  await page.waitForURL(/notice=Resumed/);
+  assert.deepEqual(await dash.queues.pausedQueues(), []);
+});
+
 test('a failed job retried from its page runs on a real worker', T, async () => {
   await dash.queues.clearFailed();
   await redis.del(dash.keys.queue('dash'));
@@ -162,4 +175,24 @@ test('removing 5,000 failed jobs runs in the background and shows its progress',
   assert.equal(await dash.queues.failedCount(), 0);
   await screenshots(page, 'bulk-task');
   assert.deepEqual(consoleErrors, []);
+});
+
+test('on Fastify too: pages load and removing a failed job from its detail page works', T, async () => {
+  const fastify = await startDashboardApp(server, { adapter: 'fastify', dashboard: { public: true, history: false } });
+  const tab = await context.newPage();
+  try {
+    await redis.rpush(fastify.keys.failed, failureRecord({ className: 'FastifyJob' }, 1), failureRecord({ className: 'KeepMe' }, 2));
+    for (const path of ['', '/queues', '/workers', '/delayed', '/retrying', '/schedules', '/failed']) {
+      const response = await tab.goto(fastify.url + path);
+      assert.equal(response?.status(), 200, `Fastify GET ${path}`);
+    }
+    await tab.locator('table.failed tbody tr', { hasText: 'FastifyJob' }).getByRole('link', { name: 'Details' }).click();
+    await tab.waitForURL(/\/failed\/0\?d=/);
+    await tab.getByRole('button', { name: 'Remove' }).click();
+    await tab.waitForURL(/notice=Removed/);
+    assert.deepEqual((await redis.lrange(fastify.keys.failed, 0, -1)).map((r) => /"class":"(\w+)"/.exec(r)?.[1]), ['KeepMe']);
+  } finally {
+    await tab.close();
+    await fastify.close();
+  }
 });

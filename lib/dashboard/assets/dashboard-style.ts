@@ -47,7 +47,7 @@ td.class, dd.class { font-weight: 600; word-break: break-all; }
 td code { word-break: break-all; }
 td.actions { white-space: nowrap; }
 .state { display: inline-block; border-radius: 4px; padding: 0 6px; font-size: 12px; }
-.state.busy { background: #e7f5ec; color: var(--ok); } .state.idle { background: #eef0f3; color: var(--muted); }
+.state.busy { background: #e7f5ec; color: var(--ok); } .state.paused { background: #fff4e5; color: #9a5b00; } .state.idle { background: #eef0f3; color: var(--muted); }
 .button { display: inline-block; border: 1px solid #c5cad3; background: #fff; color: var(--fg); border-radius: 6px; padding: 4px 10px; font: inherit; cursor: pointer; }
 .button:hover { background: #f0f2f5; text-decoration: none; }
 .button.danger { color: var(--accent); border-color: #e6b4b0; }

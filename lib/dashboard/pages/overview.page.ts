@@ -3,7 +3,7 @@ import { minuteChart } from '../chart.js';
 import type { Overview } from '../dashboard-data.js';
 import { count, duration } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import { empty, href, segment, table, type Page, type PageContext } from './page-context.js';
+import { empty, href, postForm, segment, table, type Page, type PageContext } from './page-context.js';
 
 export function overviewPage(ctx: PageContext, data: Overview, minutes: number, refreshMs: number): Page {
   const { stats } = data;
@@ -23,12 +23,13 @@ ${card('Retrying', data.retrying, href(ctx, '/retrying'), 'retrying')}
   return { title: 'Overview', nav: 'overview', refreshMs, body };
 }
 
-export function queueTable(ctx: PageContext, queues: readonly QueueSummary[], now: number): SafeHtml {
+export function queueTable(ctx: PageContext, queues: readonly QueueSummary[], now: number, actions = false): SafeHtml {
   if (queues.length === 0) return empty('No queues yet: a queue appears when a job is first enqueued to it.');
   return table(
-    ['Queue', 'Jobs', 'Latency (oldest job)'],
+    ['Queue', 'Jobs', 'Latency (oldest job)', actions && !ctx.readOnly ? 'Our workers' : ''],
     queues.map(
-      (q) => html`<tr><td><a href="${href(ctx, `/queues/${segment(q.name)}`)}">${q.name}</a></td><td class="num" data-queue-size="${q.name}">${count(q.size)}</td><td>${latency(q, now)}</td></tr>`,
+      (q) => html`<tr><td><a href="${href(ctx, `/queues/${segment(q.name)}`)}">${q.name}</a>${q.paused ? html` <span class="state paused" title="our workers take no jobs from it">paused</span>` : ''}</td><td class="num" data-queue-size="${q.name}">${count(q.size)}</td><td>${latency(q, now)}</td>
+<td>${actions ? postForm(ctx, href(ctx, `/queues/${segment(q.name)}/${q.paused ? 'resume' : 'pause'}`), { back: '/queues' }, q.paused ? 'Resume' : 'Pause', { className: 'button small' }) : ''}</td></tr>`,
     ),
   );
 }

@@ -11,7 +11,7 @@ import { empty, href, pager, segment, table, type Page, type PageContext } from 
 
 export function queuesPage(ctx: PageContext, queues: readonly QueueSummary[], refreshMs: number): Page {
   const total = queues.reduce((sum, q) => sum + q.size, 0);
-  return { title: 'Queues', nav: 'queues', refreshMs, body: html`<p>${count(total)} jobs in ${count(queues.length)} queues.</p>${queueTable(ctx, queues, ctx.now)}` };
+  return { title: 'Queues', nav: 'queues', refreshMs, body: html`<p>${count(total)} jobs in ${count(queues.length)} queues. Pausing a queue stops our workers from taking its jobs within about a second (running jobs finish); PHP, Ruby and node-resque workers do not know it.</p>${queueTable(ctx, queues, ctx.now, true)}` };
 }
 
 export function queuePage(ctx: PageContext, queue: string, jobs: Paged<PeekedJob>, refreshMs: number): Page {
