@@ -14,7 +14,8 @@ import { ResqueModule } from '../../lib/index.js';
 import { DashboardNotSecuredError, ResqueDashboardModule } from '../../lib/dashboard/index.js';
 import { RedisServer } from '../support/redis-server.js';
 import { startDashboardApp, type DashboardApp } from './support/dashboard-app.js';
-import { failureRecord } from './support/failure-records.js';
+import { failureRecord, pushFailures } from './support/failure-records.js';
+import { waitFor } from '../support/wait.js';
 
 const T = { timeout: 30_000 };
 let server: RedisServer;
@@ -130,7 +131,10 @@ for (const adapter of ['express', 'fastify'] as const) {
     await withApp({ adapter, dashboard: { readOnly: true } }, async (dash) => {
       await dash.queues.enqueue('dash', '<script>alert(1)</script>', { x: '</code><img src=x onerror=alert(2)>' });
       await redis.rpush(dash.keys.failed, failureRecord({ className: '<script>alert(3)</script>', exception: '"><b>x', error: "'onmouseover='alert(4)" }, 1));
-      for (const path of ['', '/queues/dash', '/queues/dash/0', '/failed', '/failed/0']) {
+      const worker = '<script>alert(5)</script>:1:<img src=x>';
+      await redis.sadd(dash.keys.workers, worker);
+      await redis.set(dash.keys.worker(worker), JSON.stringify({ queue: '<b>x', run_at: '<script>', payload: { class: '<script>alert(6)</script>', args: ['<img src=x>'] } }));
+      for (const path of ['', '/queues/dash', '/queues/dash/0', '/failed', '/failed/0', '/workers', '/failed?text=%3Cscript%3E', '/queues/dash?notice=%3Cscript%3Ealert(7)%3C/script%3E']) {
         const response = await fetch(dash.url + path);
         const html = await response.text();
         assert.equal(response.status, 200, path);
@@ -154,6 +158,50 @@ for (const adapter of ['express', 'fastify'] as const) {
     });
   });
 }
+
+test('retry and remove of selected records, run-now and remove of delayed jobs, a bulk task stopped and its progress as JSON', T, async () => {
+  await withApp({}, async (dash) => {
+    await redis.rpush(dash.keys.failed, failureRecord({}, 0), failureRecord({}, 1), failureRecord({}, 2), failureRecord({}, 3));
+    const { cookie, csrf, html } = await session(`${dash.url}/failed`);
+    const selected = [...html.matchAll(/name="sel" value="([^"]+)"/g)].map((m) => m[1]!);
+    assert.equal(selected.length, 4);
+    const body = new URLSearchParams({ _csrf: csrf, action: 'retry', back: '/failed' });
+    body.append('sel', selected[1]!);
+    body.append('sel', selected[3]!);
+    body.append('sel', 'not-a-target');
+    const retried = await fetch(`${dash.url}/failed/selected`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+    assert.equal(retried.status, 303);
+    assert.match(decodeURIComponent(retried.headers.get('location')!.replace(/\+/g, ' ')), /Retried 2 of 2 selected/);
+    assert.deepEqual((await redis.lrange(dash.keys.queue('dash'), 0, -1)).map((p) => (JSON.parse(p) as { args: [{ n: number }] }).args[0].n), [1, 3]);
+    assert.deepEqual(await redis.lrange(dash.keys.failed, 0, -1), [failureRecord({}, 0), failureRecord({}, 2)]);
+
+    const soon = (await dash.queues.enqueueIn(3_600_000, 'mail', 'SendMail', { n: 'now' }))!;
+    const later = (await dash.queues.enqueueIn(3_600_000, 'mail', 'SendMail', { n: 'never' }))!;
+    const run = await post(`${dash.url}/delayed/run`, { _csrf: csrf, id: soon, back: '/delayed' }, { cookie });
+    assert.match(run.headers.get('location') ?? '', /^\/resque\/delayed\?notice=Queued/);
+    assert.equal(await redis.llen(dash.keys.queue('mail')), 1, 'run now pushed it to its queue');
+    await post(`${dash.url}/delayed/remove`, { _csrf: csrf, id: later, back: '/delayed' }, { cookie });
+    assert.equal(await dash.queues.delayedCount(), 0);
+    const gone = await post(`${dash.url}/delayed/remove`, { _csrf: csrf, id: later, back: '/delayed' }, { cookie });
+    assert.match(gone.headers.get('location') ?? '', /notice=That\+job\+is\+not\+delayed\+any\+more/);
+
+    await pushFailures(redis, dash.keys, 30_000);
+    const started = await post(`${dash.url}/failed/bulk`, { _csrf: csrf, action: 'remove', class: 'DashboardFlakyJob' }, { cookie });
+    assert.equal(started.status, 303);
+    const task = started.headers.get('location')!;
+    assert.match(task, /^\/resque\/tasks\/[0-9a-f]{16}$/);
+    const stopped = await post(`${dash.origin}${task}/stop`, { _csrf: csrf }, { cookie });
+    assert.equal(stopped.status, 303);
+    const progress = await waitFor(async () => {
+      const json = (await (await fetch(`${dash.origin}${task}/progress`)).json()) as { state: string; scanned: number; total: number; acted: number };
+      return json.state === 'running' ? undefined : json;
+    }, 'the task to end');
+    assert.ok(progress.state === 'stopped' || progress.state === 'done', progress.state);
+    assert.equal(progress.total, 30_002);
+    assert.equal(await redis.llen(dash.keys.failed), 30_002 - progress.acted);
+    assert.equal((await fetch(`${dash.origin}/resque/tasks/0000000000000000`)).status, 404);
+  });
+});
 
 test('links follow the app global prefix and a custom path; live refresh gets the main content alone', T, async () => {
   await withApp({ globalPrefix: 'api', dashboard: { path: '/ops/queues/', public: true, refreshSeconds: 2 } }, async (dash) => {
