@@ -35,9 +35,16 @@ export function launchChromium(): Promise<Browser> {
 export const DESKTOP = { width: 1280, height: 860 };
 export const PHONE = { width: 390, height: 844 };
 
+/** The README's pictures: DASHBOARD_DOCS_SCREENSHOTS=1 rewrites these in docs/screenshots/ (desktop viewport, not the full page). */
+const DOCS = new Set(['overview', 'failed', 'workers', 'failed-job']);
+
 /** Full-page screenshots of the current page at desktop and phone widths: `<name>-desktop.png`, `<name>-phone.png`. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
+  if (process.env.DASHBOARD_DOCS_SCREENSHOTS === '1' && DOCS.has(name)) {
+    await page.setViewportSize(DESKTOP);
+    await page.screenshot({ path: join(process.cwd(), 'docs', 'screenshots', `dashboard-${name}.png`), timeout: 15_000 });
+  }
   for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(size);
     await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true, timeout: 15_000 });
