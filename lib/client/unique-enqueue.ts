@@ -28,7 +28,7 @@ export function enqueueUnique(
 ): Promise<UniqueEnqueueResult> {
   const { keys, redis } = client;
   const lock = keys.queueLock(className, queue, lockKeyOf(options, [data]));
-  const ttl = Math.max(1, Math.ceil((options.ttl ?? DEFAULT_LOCK_TTL_MS) / 1000));
+  const ttl = lockTtlSeconds(options);
   return client.call('enqueue', true, async () => {
     const [enqueued, id] = (await runScript(
       redis,
@@ -57,7 +57,7 @@ export function delayUnique(
   const lock = keys.queueLock(className, queue, lockKeyOf(options, [data]));
   const now = Math.floor(Date.now() / 1000);
   const untilDue = Math.max(0, second - now);
-  const ttl = untilDue + Math.max(1, Math.ceil((options.ttl ?? DEFAULT_LOCK_TTL_MS) / 1000));
+  const ttl = untilDue + lockTtlSeconds(options);
   const item = delayedItem(job.payload, queue, job.id);
   return client.call('enqueueAt', true, async () => {
     const [delayed, id] = (await runScript(
@@ -68,4 +68,9 @@ export function delayUnique(
     )) as [number, string];
     return { enqueued: delayed === 1, id: id === '' ? null : id };
   });
+}
+
+/** The lock's lifetime in whole seconds (at least one). */
+function lockTtlSeconds(options: UniqueOptions): number {
+  return Math.max(1, Math.ceil((options.ttl ?? DEFAULT_LOCK_TTL_MS) / 1000));
 }

@@ -102,7 +102,18 @@ export const NO_INFO_READY_CHECK: RedisOptions = { enableReadyCheck: false };
  * Worker connections outlive Redis outages: a command waits for the reconnect and is retried,
  * never failed (the worker loop re-sends acknowledgements; producers fail fast instead).
  */
-export const RETRY_FOREVER: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true };
+export const RETRY_FOREVER: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: reconnectSoon };
+
+/**
+ * Reconnect attempts of worker and host connections: at most RECONNECT_MAX_MS apart, however long
+ * the outage (ioredis' default grows to 2 s). Liveness judges a host that stays away longer than
+ * its margin after Redis is back (DEAD_AFTER/2 - HEARTBEAT_INTERVAL) as dead, so every live host
+ * must be back well within it.
+ */
+export const RECONNECT_MAX_MS = 250;
+function reconnectSoon(times: number): number {
+  return Math.min(times * 50, RECONNECT_MAX_MS);
+}
 
 /**
  * A worker's own connection with the settings of `client` (the application's), retrying forever;
