@@ -47,3 +47,8 @@ export function queueTimeOf(raw: unknown): Date | null {
     return null;
   }
 }
+
+/** Ruby's global pause (`pause-all-workers`, set by `nestjs-resque pause` or Ruby's tooling): Ruby's workers and ours take no new jobs. */
+export async function allWorkersPaused(client: ResqueClient): Promise<boolean> {
+  return (await client.call('pauseAllWorkers', false, () => client.redis.exists(client.keys.pauseAllWorkers))) === 1;
+}

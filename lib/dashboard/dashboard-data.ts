@@ -7,7 +7,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { actOnFailed, type FailedAction, type FailedActionResult, type FailedTarget } from '../client/failed-actions.js';
 import { failedEntries, isEmptyFilter, searchFailed, type FailedEntry, type FailedFilter, type FailedSearch } from '../client/failed-records.js';
 import { delayedLength } from '../client/delayed-reads.js';
-import { queueOverview, type QueueSummary } from '../client/queue-overview.js';
+import { allWorkersPaused, queueOverview, type QueueSummary } from '../client/queue-overview.js';
 import { QueueService } from '../client/queue.service.js';
 import { retryingCount } from '../client/retries.js';
 import { countsPerMinute, epochMinute, readStatHistory, type MinuteCounts } from '../client/stat-history.js';
@@ -26,6 +26,7 @@ export interface Overview {
   readonly retrying: number;
   readonly delayedSeconds: number;
   readonly minutes: readonly MinuteCounts[];
+  readonly allPaused: boolean;
 }
 
 export interface Paged<T> {
@@ -48,19 +49,21 @@ export class DashboardData {
 
   async overview(minutes: number, now = Date.now()): Promise<Overview> {
     const nowMinute = epochMinute(now);
-    const [stats, queues, failedListed, retrying, delayedSeconds, samples] = await Promise.all([
+    const [stats, queues, failedListed, retrying, delayedSeconds, samples, allPaused] = await Promise.all([
       this.queues.stats(),
       queueOverview(this.client),
       this.queues.failedCount(),
       retryingCount(this.client),
       this.queues.delayed.timestampCount(),
       readStatHistory(this.client, nowMinute - minutes + 1),
+      allWorkersPaused(this.client),
     ]);
-    return { stats, queues, failedListed, retrying, delayedSeconds, minutes: countsPerMinute(samples, nowMinute, minutes, stats) };
+    return { stats, queues, failedListed, retrying, delayedSeconds, minutes: countsPerMinute(samples, nowMinute, minutes, stats), allPaused };
   }
 
-  queueList(): Promise<QueueSummary[]> {
-    return queueOverview(this.client);
+  async queueList(): Promise<{ queues: QueueSummary[]; allPaused: boolean }> {
+    const [queues, allPaused] = await Promise.all([queueOverview(this.client), allWorkersPaused(this.client)]);
+    return { queues, allPaused };
   }
 
   async queueJobs(queue: string, start: number): Promise<Paged<PeekedJob>> {

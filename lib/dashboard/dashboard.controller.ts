@@ -58,7 +58,10 @@ export class DashboardRoutes {
 
   @Get('queues')
   queues(@Req() req: DashboardRequest, @Res({ passthrough: true }) res: unknown, @Query() q: Fields) {
-    return this.page(req, res, 1, q, async (ctx) => queuesPage(ctx, await this.data.queueList(), this.config.refreshMs));
+    return this.page(req, res, 1, q, async (ctx) => {
+      const { queues, allPaused } = await this.data.queueList();
+      return queuesPage(ctx, queues, allPaused, this.config.refreshMs);
+    });
   }
 
   @Get('queues/:queue')

@@ -203,6 +203,14 @@ test('retry and remove of selected records, run-now and remove of delayed jobs, 
   });
 });
 
+test("Ruby's global pause shows as a banner on the overview and the queues", T, async () => {
+  await withApp({ dashboard: { readOnly: true } }, async (dash) => {
+    assert.doesNotMatch(await (await fetch(dash.url)).text(), /All workers are paused/);
+    await redis.set(dash.keys.pauseAllWorkers, 'true');
+    for (const path of ['', '/queues']) assert.match(await (await fetch(dash.url + path)).text(), /All workers are paused/);
+  });
+});
+
 test('links follow the app global prefix and a custom path; live refresh gets the main content alone', T, async () => {
   await withApp({ globalPrefix: 'api', dashboard: { path: '/ops/queues/', public: true, refreshSeconds: 2 } }, async (dash) => {
     assert.match(dash.url, /\/api\/ops\/queues$/);

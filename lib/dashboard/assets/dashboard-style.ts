@@ -17,6 +17,7 @@ pre { background: var(--card); border: 1px solid var(--line); border-radius: 6px
 main { padding: 16px 20px 40px; max-width: 1280px; margin: 0 auto; }
 h1 { font-size: 22px; margin: 4px 0 12px; } h2 { font-size: 16px; margin: 22px 0 8px; }
 .muted { color: var(--muted); } .bad { color: var(--accent); }
+.banner { background: #fff4e5; border: 1px solid #f3d19c; padding: 8px 12px; border-radius: 6px; color: #6b4400; }
 .notice { background: #e7f5ec; border: 1px solid #b7e1c6; padding: 8px 12px; border-radius: 6px; }
 .empty { color: var(--muted); padding: 18px; background: var(--card); border: 1px dashed var(--line); border-radius: 6px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }

@@ -10,7 +10,7 @@ export function overviewPage(ctx: PageContext, data: Overview, minutes: number, 
   const card = (label: string, value: number, link: string, name: string, extra?: SafeHtml) =>
     html`<a class="card" href="${link}"><span class="label">${label}</span><span class="value" data-stat="${name}">${count(value)}</span>${extra ?? ''}</a>`;
   const range = (m: number, label: string) => (m === minutes ? html`<b>${label}</b>` : html`<a href="${href(ctx, '', { minutes: m })}">${label}</a>`);
-  const body = html`<section class="cards">
+  const body = html`${pausedBanner(data.allPaused)}<section class="cards">
 ${card('Processed', stats.processed, href(ctx, '/queues'), 'processed')}
 ${card('Failed', stats.failed, href(ctx, '/failed'), 'failed', html`<span class="sub">${count(data.failedListed)} listed</span>`)}
 ${card('Queued', stats.pending, href(ctx, '/queues'), 'pending', html`<span class="sub">in ${count(stats.queues)} queues</span>`)}
@@ -38,4 +38,9 @@ function latency(q: QueueSummary, now: number): SafeHtml {
   if (q.size === 0) return html`<span class="muted">empty</span>`;
   if (!q.oldestQueuedAt) return html`<span class="muted" title="the oldest payload carries no queue_time (Ruby and node-resque write none)">unknown</span>`;
   return html`${duration(now - q.oldestQueuedAt.getTime())}`;
+}
+
+/** Ruby's global pause, as a banner: nothing shows it otherwise, and it stops every Ruby worker and ours. */
+export function pausedBanner(allPaused: boolean): SafeHtml {
+  return allPaused ? html`<p class="banner" role="status">All workers are paused (Ruby's <code>pause-all-workers</code> key): Ruby's workers and ours take no new jobs. <code>npx nestjs-resque resume</code> lifts it.</p>` : html``;
 }

@@ -6,12 +6,12 @@ import { html, truncate, type SafeHtml } from '../html.js';
 import { prettyJson } from '../pretty-json.js';
 import { topLevelValueSpan } from '../../protocol/records.js';
 import type { JobStatusRecord } from '../../protocol/status.js';
-import { queueTable } from './overview.page.js';
+import { pausedBanner, queueTable } from './overview.page.js';
 import { empty, href, pager, segment, table, type Page, type PageContext } from './page-context.js';
 
-export function queuesPage(ctx: PageContext, queues: readonly QueueSummary[], refreshMs: number): Page {
+export function queuesPage(ctx: PageContext, queues: readonly QueueSummary[], allPaused: boolean, refreshMs: number): Page {
   const total = queues.reduce((sum, q) => sum + q.size, 0);
-  return { title: 'Queues', nav: 'queues', refreshMs, body: html`<p>${count(total)} jobs in ${count(queues.length)} queues. Pausing a queue stops our workers from taking its jobs within about a second (running jobs finish); PHP, Ruby and node-resque workers do not know it.</p>${queueTable(ctx, queues, ctx.now, true)}` };
+  return { title: 'Queues', nav: 'queues', refreshMs, body: html`${pausedBanner(allPaused)}<p>${count(total)} jobs in ${count(queues.length)} queues. Pausing a queue stops our workers from taking its jobs within about a second (running jobs finish); PHP, Ruby and node-resque workers do not know it.</p>${queueTable(ctx, queues, ctx.now, true)}` };
 }
 
 export function queuePage(ctx: PageContext, queue: string, jobs: Paged<PeekedJob>, refreshMs: number): Page {
