@@ -75,8 +75,13 @@ async function probe(options: ConnectOptions, timeoutMs: number): Promise<string
     cause ??= error;
   });
   try {
-    await client.connect();
-    await client.ping();
+    // Bounded: a cluster whose primary died while we connected can leave connect() pending for ever
+    // (the slot map names the dead node; ioredis' ready check then reconnects without settling it).
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    await Promise.race([client.connect().then(() => client.ping()), late]).finally(() => clearTimeout(timer));
     return undefined;
   } catch (error) {
     return (cause ?? (error as Error)).message;
