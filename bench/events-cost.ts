@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import os from 'node:os';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, QueueService, ResqueModule, createInProcessWorker, type ResqueJob } from '../lib/index.js';
@@ -14,11 +15,15 @@ import { ThrowAwayRedis } from './redis.js';
 import { summarize } from './stats.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20000);
+let jobCount = JOBS;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
+let sleepMs = 0;
 @Job('bench')
 class NoopJob implements ResqueJob<unknown> {
-  perform(): void {}
+  perform(): void | Promise<void> {
+    if (sleepMs > 0) return new Promise((resolve) => setTimeout(resolve, sleepMs));
+  }
 }
 
 type Variant = 'off' | 'on' | 'on+subscriber';
@@ -34,7 +39,7 @@ async function measure(variant: Variant, concurrency: number): Promise<{ rate: n
   try {
     if (subscriber) await once(subscriber.stdout!, 'data'); // subscribed
     const queue = app.get(QueueService);
-    const items = Array.from({ length: JOBS }, (_, i) => ({ userId: i, email: `u${i}@example.com` }));
+    const items = Array.from({ length: jobCount }, (_, i) => ({ userId: i, email: `u${i}@example.com` }));
     await queue.enqueueBulk('bench', 'NoopJob', items);
     let acknowledged = 0;
     const worker = await createInProcessWorker(app, {
@@ -50,8 +55,8 @@ async function measure(variant: Variant, concurrency: number): Promise<{ rate: n
     const seconds = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(own0);
     const cpu = (await server.cpuSeconds()) - cpu0;
-    if (acknowledged !== JOBS) throw new Error(`${variant}: ${acknowledged} of ${JOBS} acknowledged`);
-    return { rate: JOBS / seconds, redisCpuUs: (cpu / JOBS) * 1e6, workerCpuUs: (own.user + own.system) / JOBS };
+    if (acknowledged !== jobCount) throw new Error(`${variant}: ${acknowledged} of ${jobCount} acknowledged`);
+    return { rate: jobCount / seconds, redisCpuUs: (cpu / jobCount) * 1e6, workerCpuUs: (own.user + own.system) / jobCount };
   } finally {
     subscriber?.kill('SIGKILL');
     await app.close();
@@ -61,10 +66,14 @@ async function measure(variant: Variant, concurrency: number): Promise<{ rate: n
 
 const variants: Variant[] = ['off', 'on', 'on+subscriber'];
 const rows = [
-  `| Concurrency | events off (jobs/s) | on, nobody listening | on, one subscriber | ratio on+subscriber / off | worker CPU per job off → on+subscriber (µs) | Redis CPU per job off → on+subscriber (µs) |`,
+  `| Concurrency, job | events off (jobs/s) | on, nobody listening | on, one subscriber | ratio on+subscriber / off | worker CPU per job off → on+subscriber (µs) | Redis CPU per job off → on+subscriber (µs) |`,
   '|---|---|---|---|---|---|---|',
 ];
-for (const concurrency of [1, 200]) {
+/** [concurrency, ms each job awaits (a timer: I/O), jobs]: no-op jobs at the default and at the best setting, and jobs that take time. */
+const SCENARIOS: Array<[number, number, number]> = [[1, 0, JOBS], [200, 0, JOBS], [50, 5, Math.min(JOBS, 10000)]];
+for (const [concurrency, ms, jobs] of SCENARIOS) {
+  sleepMs = ms;
+  jobCount = jobs;
   const rates: Record<Variant, number[]> = { off: [], on: [], 'on+subscriber': [] };
   const cpus: Record<Variant, number[]> = { off: [], on: [], 'on+subscriber': [] };
   const own: Record<Variant, number[]> = { off: [], on: [], 'on+subscriber': [] };
@@ -76,7 +85,7 @@ for (const concurrency of [1, 200]) {
       rates[variant].push(rate);
       cpus[variant].push(redisCpuUs);
       own[variant].push(workerCpuUs);
-      console.error(`[events-cost] concurrency ${concurrency} ${variant}: ${Math.round(rate)} jobs/s, worker ${workerCpuUs.toFixed(1)} µs/job, Redis ${redisCpuUs.toFixed(1)} µs/job`);
+      console.error(`[events-cost] concurrency ${concurrency} ${ms}ms ${variant}: ${Math.round(rate)} jobs/s, worker ${workerCpuUs.toFixed(1)} µs/job, Redis ${redisCpuUs.toFixed(1)} µs/job`);
     }
   }
   const m = (v: Variant) => summarize(rates[v]).median;
@@ -84,8 +93,8 @@ for (const concurrency of [1, 200]) {
   const w = (v: Variant) => summarize(own[v]).median;
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   rows.push(
-    `| ${concurrency} | ${fmt(m('off'))} | ${fmt(m('on'))} (${((m('on') / m('off')) * 100).toFixed(0)}%) | ${fmt(m('on+subscriber'))} | ${(m('on+subscriber') / m('off')).toFixed(2)}× | ${w('off').toFixed(1)} → ${w('on+subscriber').toFixed(1)} | ${c('off').toFixed(1)} → ${c('on+subscriber').toFixed(1)} |`,
+    `| ${concurrency}, ${ms === 0 ? 'no-op' : `${ms} ms awaited`} (${jobs.toLocaleString('en-US')} jobs) | ${fmt(m('off'))} | ${fmt(m('on'))} (${((m('on') / m('off')) * 100).toFixed(0)}%) | ${fmt(m('on+subscriber'))} | ${(m('on+subscriber') / m('off')).toFixed(2)}× | ${w('off').toFixed(1)} → ${w('on+subscriber').toFixed(1)} | ${c('off').toFixed(1)} → ${c('on+subscriber').toFixed(1)} |`,
   );
 }
-console.log(`${JOBS.toLocaleString('en-US')} no-op jobs per run, ${ROUNDS} rounds, medians; in-process worker (interval 0: drain and exit)\n`);
+console.log(`${ROUNDS} rounds, medians; in-process worker (interval 0: drain and exit); load average ${os.loadavg()[0]!.toFixed(1)} at the end\n`);
 console.log(rows.join('\n'));

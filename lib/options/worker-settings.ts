@@ -86,7 +86,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   maxJobsPerChild: 0,
   maxChildMemoryMb: 512,
   publishEvents: false,
-  eventResultTtl: 600,
+  eventResultTtl: 120,
 };
 
 type Env = Readonly<Record<string, string | undefined>>;

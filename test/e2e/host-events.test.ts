@@ -66,7 +66,7 @@ describe('events across processes', () => {
       return key !== undefined && (await env.redis.hexists(key, id)) === 1 ? key : undefined;
     }, 'the result record');
     const ttl = await env.redis.ttl(bucket);
-    assert.ok(ttl > 600 && ttl <= 660, `the bucket expires (EVENT_RESULT_TTL default 600 + 60 s), ttl ${ttl}`);
+    assert.ok(ttl > 120 && ttl <= 180, `the bucket expires (EVENT_RESULT_TTL default 120 + 60 s), ttl ${ttl}`);
 
     const outcome = await outcomes.waitFor(id, { timeout: 5_000 });
     assert.equal(outcome.type, 'job.completed');

@@ -25,11 +25,12 @@ function staticImports(entry: string): Set<string> {
 
 // prom-client is an optional peer: a host without METRICS_PORT must start without it installed.
 for (const entry of ['worker/host/worker-host.js', 'worker/child/run-child.js', 'index.js', 'worker/index.js']) {
-  test(`${entry} does not load prom-client or @nestjs/terminus statically`, { timeout: 10_000 }, () => {
+  test(`${entry} does not load prom-client, @nestjs/terminus or @opentelemetry/api statically`, { timeout: 10_000 }, () => {
     const specifiers = staticImports(entry);
     // The scan does follow the graph: the host reaches ioredis.
     if (entry.startsWith('worker/host/')) assert.ok(specifiers.has('ioredis'), [...specifiers].join());
-    assert.deepEqual([...specifiers].filter((s) => s === 'prom-client' || s.startsWith('@nestjs/terminus')), []);
+    // @opentelemetry/api likewise: loaded only with forRoot({ tracing: true }).
+    assert.deepEqual([...specifiers].filter((s) => s === 'prom-client' || s.startsWith('@nestjs/terminus') || s.startsWith('@opentelemetry/')), []);
   });
 }
 
