@@ -203,6 +203,26 @@ test('retry and remove of selected records, run-now and remove of delayed jobs, 
   });
 });
 
+test('forRootAsync: path and guards beside the factory, the rest from it', T, async () => {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      ResqueModule.forRoot({ connection: server.url, prefix: 'async-dash' }),
+      ResqueDashboardModule.forRootAsync({ path: 'ops', guards: [KeyGuard], useFactory: async () => ({ refreshSeconds: 0, title: 'Ops <queues>' }) }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  try {
+    await app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/ops`;
+    assert.equal((await fetch(url)).status, 403, 'the guard given beside the factory applies');
+    const page = await (await fetch(url, { headers: { 'x-test-key': 'open-sesame' } })).text();
+    assert.match(page, /Not live/, 'refreshSeconds 0 from the factory');
+    assert.match(page, /<title>Overview · Ops &lt;queues&gt;<\/title>/);
+  } finally {
+    await app.close();
+  }
+});
+
 test("Ruby's global pause shows as a banner on the overview and the queues", T, async () => {
   await withApp({ dashboard: { readOnly: true } }, async (dash) => {
     assert.doesNotMatch(await (await fetch(dash.url)).text(), /All workers are paused/);
