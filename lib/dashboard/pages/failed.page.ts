@@ -37,7 +37,8 @@ ${total > 0 && !ctx.readOnly ? html`<section class="danger-zone"><h2>All ${bulkS
 ${bulkForm(ctx, filter, 'retry', `Retry all ${bulkScope}`, `Retry every failed job ${bulkScope}?`)}
 ${bulkForm(ctx, filter, 'remove', `Remove all ${bulkScope}`, `Remove every failure record ${bulkScope}? This cannot be undone.`)}
 </section>` : ''}`;
-  return { title: 'Failed jobs', nav: 'failed', refreshMs, body };
+  // A search reads up to searchLimit records: it is not repeated every few seconds.
+  return { title: 'Failed jobs', nav: 'failed', refreshMs: filtered ? 0 : refreshMs, body };
 }
 
 function row(ctx: PageContext, entry: FailedEntry, back: string): SafeHtml {
