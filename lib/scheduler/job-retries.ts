@@ -74,7 +74,7 @@ export class JobRetries {
   }
 
   private async forget(digest: string, failedBefore: number): Promise<false> {
-    if (failedBefore > 0) await this.redis.multi().hdel(this.keys.retryInfo, digest).zrem(this.keys.retrying, digest).exec();
+    if (failedBefore > 0) await this.redis.pipeline().hdel(this.keys.retryInfo, digest).zrem(this.keys.retrying, digest).exec(); // two idempotent clean-ups: no MULTI needed
     return false;
   }
 }
