@@ -83,6 +83,10 @@ export class OutcomeSubscriber {
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       waiters.add(waiter);
+      if (this.closed) {
+        end();
+        return reject(new Error('JobOutcomes is closed (its module was destroyed)'));
+      }
       // Subscribed first, then the record: no outcome falls between the two.
       this.subscribe().then(
         () => this.check(id),
