@@ -7,7 +7,10 @@ import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { prepareChildLaunch, type ChildLaunch } from '../../lib/worker/host/child-bundle.js';
+import { CHILD_ENV } from '../../lib/worker/ipc.js';
 
 let root: string;
 let entry: string;
@@ -101,6 +104,34 @@ test('a damaged code cache is deleted unused and replaced; the child still runs'
   assert.equal(report.bundled, true);
   const fresh = readFileSync(cache);
   assert.notDeepEqual(fresh, data, 'replaced by a good cache');
+});
+
+test('the sample child drained right after ready still writes its code cache (here its Redis never answers, so closing takes no I/O)', { timeout: 120_000 }, async () => {
+  const sample = fileURLToPath(new URL('../../sample/worker.js', import.meta.url));
+  const launch = await prepareChildLaunch(sample, [], ENV);
+  assert.equal(launch.bundled, true, launch.note);
+  rmSync(launch.env.RESQUE_CHILD_CODE_CACHE!, { force: true });
+  const closed = await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+  const child = fork(launch.file, [], {
+    env: { ...process.env, ...launch.env, [CHILD_ENV]: '1', REDIS_URL: `redis://127.0.0.1:${closed}` },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.on('message', (message: { type: string }) => {
+    if (message.type === 'ready') child.send({ type: 'drain' });
+  });
+  const code = await exit;
+  clearTimeout(timer);
+  assert.equal(code, 0);
+  assert.ok(existsSync(launch.env.RESQUE_CHILD_CODE_CACHE!), 'code cache written before the child left');
 });
 
 test('the entry is forked as it is: RESQUE_BUNDLE=0, TypeScript entries, loader flags, and a build that fails', async () => {

@@ -55,6 +55,8 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   let drainRequested = false;
   let go: (() => void) | undefined;
   let metrics: JobMetricsRecorder | undefined;
+  /** The code cache's after-ready save, if it has not run yet (see exitCleanly). */
+  let saveAtExit: (() => void) | undefined;
   /** Sends what the recorder holds; resolves once the host has it (or cannot get it). */
   const flushMetrics = (): Promise<void> => {
     const batch = metrics?.take();
@@ -132,7 +134,14 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
   // Loaded from the host's bundle without a code cache: save V8's now that the boot's functions are
   // compiled, and again after the first job, with the job path (a warm spare's next job starts sooner).
   let saveCodeCache = (globalThis as Record<symbol, unknown>)[Symbol.for('nestjs-resque.afterReady')] as (() => void) | undefined;
-  if (typeof saveCodeCache === 'function') setImmediate(saveCodeCache);
+  let codeCacheSaved = typeof saveCodeCache !== 'function';
+  const saveCodeCacheOnce = () => {
+    if (codeCacheSaved) return;
+    codeCacheSaved = true;
+    saveCodeCache?.();
+  };
+  if (!codeCacheSaved) setImmediate(saveCodeCacheOnce);
+  saveAtExit = saveCodeCacheOnce;
 
   async function start(message: StartMessage): Promise<void> {
     let recycled = false;
@@ -181,6 +190,9 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
     await Promise.race([flushMetrics(), new Promise((resolve) => setTimeout(resolve, 1_000))]);
     const closed = app.close().catch(() => undefined);
     await (boundedMs === undefined ? closed : Promise.race([closed, new Promise((resolve) => setTimeout(resolve, boundedMs))]));
+    // Drained right after ready, the close can finish before the after-ready save had its turn
+    // (a connection still opening closes without I/O): the next children still get the cache.
+    saveAtExit?.();
     process.exit(0);
   }
 }

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Manifest } from './child-bundle.js';
+import { BUNDLE_FORMAT, type Manifest } from './child-bundle.js';
+import { deferDateTimeFormat } from './lazy-date-format.js';
 
 /** Nest's optional platforms: never needed by a worker's application context, large, and loaded on demand. */
 const ALWAYS_EXTERNAL = [
@@ -58,7 +59,7 @@ async function buildBundle(entry: string, cacheDir: string, manifestFile: string
       const s = statSync(p);
       return [p, s.size, s.mtimeMs] as const;
     });
-  atomicWrite(manifestFile, JSON.stringify({ entry: resolve(entry), bundle, inputs, esbuild: esbuild.version } satisfies Manifest));
+  atomicWrite(manifestFile, JSON.stringify({ entry: resolve(entry), bundle, inputs, esbuild: esbuild.version, format: BUNDLE_FORMAT } satisfies Manifest));
   return { bundle };
 }
 
@@ -119,7 +120,8 @@ function unresolvedStaysExternal(): Plugin {
 /**
  * Every module keeps its own location: `import.meta.url`/`dirname`/`filename` and `__dirname`/
  * `__filename` are replaced by its original path. The entry's top-level await (CommonJS has none)
- * becomes an async function around the statements from the first one on.
+ * becomes an async function around the statements from the first one on. Nest's loggers make their
+ * timestamp formatter on first use (lazy-date-format.ts).
  */
 function ownPaths(entry: string): Plugin {
   return {
@@ -136,6 +138,7 @@ function ownPaths(entry: string): Plugin {
         }
         if (/\b__(dirname|filename)\b/.test(source)) source = declarePaths(source, args.path);
         if (args.path === entry) source = wrapTopLevelAwait(source);
+        source = deferDateTimeFormat(args.path, source);
         return source === original ? undefined : { contents: source, loader: 'js', resolveDir: dirname(args.path) };
       });
     },

@@ -49,7 +49,12 @@ export interface Manifest {
   /** [path, size, mtimeMs] of every input at build time */
   readonly inputs: ReadonlyArray<readonly [string, number, number]>;
   readonly esbuild: string;
+  /** BUNDLE_FORMAT of the build: a bundle made by an older builder (other transforms) is rebuilt. */
+  readonly format?: number;
 }
+
+/** Bumped when child-bundle-build.ts transforms sources differently (2: Nest's logger formatter on first use). */
+export const BUNDLE_FORMAT = 2;
 
 /** Decides what the host forks; never throws (a failure means forking the entry as it is). */
 export async function prepareChildLaunch(entry: string, execArgv: readonly string[], env = process.env): Promise<ChildLaunch> {
@@ -99,7 +104,7 @@ async function ensureBundle(entry: string, cacheDir: string): Promise<{ bundle: 
   const id = createHash('sha1').update(resolve(entry)).digest('hex').slice(0, 12);
   const manifestFile = join(cacheDir, `child-${id}.json`);
   const previous = readManifest(manifestFile);
-  if (previous && previous.esbuild === esbuildVersion() && existsSync(previous.bundle) && unchanged(previous.inputs)) {
+  if (previous && previous.esbuild === esbuildVersion() && previous.format === BUNDLE_FORMAT && existsSync(previous.bundle) && unchanged(previous.inputs)) {
     return { bundle: previous.bundle, built: false };
   }
   // In a process of its own: esbuild and the build's data would stay in the host's peak RSS.
