@@ -7,7 +7,7 @@
  *
  * Best effort: a publish that fails (Redis unreachable) is reported and dropped; waitFor then
  * times out for those jobs. A retried attempt (outcome 'delayed') is not an outcome: nothing is sent.
- * A job whose process died (the host fails it as a dirty exit or a timeout) is not published either.
+ * A job whose process died is failed, and published, by the host that recovers it (recover-jobs.ts).
  * No Nest here: the child's worker assembly uses it.
  */
 import type { RedisClient } from '../redis/connection.js';

@@ -79,6 +79,18 @@ describe('events across processes', () => {
     });
   });
 
+  test('a job whose process died is failed by the host (DirtyExit), and that outcome is published too', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const { queue } = await producer(t);
+    env.hosts.start(t.env({ PUBLISH_EVENTS: '1' }));
+    const id = (await queue.enqueue('e2e', 'ExitJob', { code: 3 }))!;
+    const outcome = await queue.waitFor(id, { timeout: 20_000 });
+    assert.equal(outcome.type, 'job.failed');
+    assert.equal(outcome.className, 'ExitJob');
+    assert.equal(outcome.type === 'job.failed' && outcome.error.exception, 'DirtyExit');
+    assert.equal((await t.waitForFailed(1))[0]!.exception, 'DirtyExit');
+  });
+
   test('a worker without PUBLISH_EVENTS publishes nothing: no result record, events$ silent', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     const { queue, outcomes } = await producer(t);

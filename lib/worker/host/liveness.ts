@@ -105,6 +105,7 @@ export class HostLiveness {
       policies: this.options.policies,
       maxCrashRequeues: this.options.settings.maxCrashRequeues,
       failedMax: this.options.settings.failedMax,
+      ...(this.options.settings.publishEvents ? { eventResultTtl: this.options.settings.eventResultTtl } : {}),
       onlyIfHeld: true,
     });
     if (result.requeued + result.failed + (result.retried ?? 0) > 0) this.options.log(`recovered dead worker ${id} before reusing its id: ${result.requeued} requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);
@@ -121,6 +122,7 @@ export class HostLiveness {
       policies: this.options.policies,
       maxCrashRequeues: this.options.settings.maxCrashRequeues,
       failedMax: this.options.settings.failedMax,
+      ...(this.options.settings.publishEvents ? { eventResultTtl: this.options.settings.eventResultTtl } : {}),
     });
     this.options.log(`recovered dead worker ${id}: ${result.requeued} requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);
   }

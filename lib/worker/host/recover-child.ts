@@ -36,6 +36,7 @@ export function recoverExitedChild(context: ChildRecoveryContext, child: WorkerC
     neverRequeue: child.killReason === 'usr1',
     maxCrashRequeues: context.settings.maxCrashRequeues,
     failedMax: context.settings.failedMax,
+    ...(context.settings.publishEvents ? { eventResultTtl: context.settings.eventResultTtl } : {}),
   }).then(
     (result) => {
       if (result.requeued + result.failed + (result.retried ?? 0) > 0) context.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);

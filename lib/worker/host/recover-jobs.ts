@@ -15,6 +15,8 @@ import type { ResqueKeys } from '../../protocol/keys.js';
 import { decodeInflightEntry } from '../../protocol/inflight-entry.js';
 import { decodePayload } from '../../protocol/payload.js';
 import { recoverWorker, type RecoveredJob, type RecoverResult } from '../../protocol/scripts/recover-worker.js';
+import { encodeOutcome } from '../../protocol/job-outcome.js';
+import { publishOutcomes, type EncodedOutcome } from '../../protocol/scripts/publish-outcomes.js';
 import { attemptDigest, failedAttempts, putBackForRetry } from '../../scheduler/job-retries.js';
 import { crashRetryDelay } from '../../scheduler/retry-policy.js';
 import type { JobPolicy } from '../ipc.js';
@@ -33,12 +35,15 @@ export interface RecoverRequest {
   readonly failedMax?: number;
   /** Do nothing (not even unregister) when the worker holds nothing in flight. */
   readonly onlyIfHeld?: boolean;
+  /** PUBLISH_EVENTS: the EVENT_RESULT_TTL to publish the jobs failed here with (events across processes); absent: none. */
+  readonly eventResultTtl?: number;
 }
 
 export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request: RecoverRequest): Promise<RecoverResult> {
   const entries = await redis.hgetall(keys.inflight(request.workerId));
   if (request.onlyIfHeld && Object.keys(entries).length === 0) return { requeued: 0, failed: 0 };
   const jobs: RecoveredJob[] = [];
+  const outcomes: EncodedOutcome[] = [];
   let retried = 0;
   for (const [token, entry] of Object.entries(entries)) {
     const { queue, raw } = decodeInflightEntry(entry);
@@ -80,8 +85,16 @@ export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request:
       action: requeue ? 'requeue' : 'fail',
       record: failureRecordParts({ exception, error, backtrace: [], worker: request.workerId, queue }),
     });
+    if (!requeue && request.eventResultTtl !== undefined) {
+      const id = decoded.ok ? decoded.payload.id : undefined;
+      outcomes.push({ id, record: encodeOutcome({ type: 'job.failed', queue, className: className ?? '', id, workerId: request.workerId, durationMs: 0, error: { exception, message: error } }) });
+    }
   }
   const settled = await recoverWorker(redis, keys, request.workerId, jobs, { maxCrashRequeues: request.maxCrashRequeues, unregister: true, failedMax: request.failedMax });
+  // Only when this recovery failed them all (none was settled meanwhile elsewhere): best effort, as the workers' own.
+  if (outcomes.length > 0 && settled.failed >= outcomes.length) {
+    await publishOutcomes(redis, keys, outcomes, request.eventResultTtl!).catch(() => undefined);
+  }
   return { ...settled, retried };
 }
 
