@@ -52,9 +52,11 @@ export class QueueService implements OnModuleDestroy {
   readonly rateLimits: RateLimits;
   private readonly logger = new Logger('Resque');
 
+  private readonly namespaces = new Map<string, ResqueClient>();
+
   constructor(
     @Inject(RESQUE_REDIS) private readonly redis: OwnedRedis,
-    @Inject(MODULE_OPTIONS_TOKEN) options: ResqueModuleOptions,
+    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: ResqueModuleOptions,
     private readonly events: ResqueEvents,
     private readonly registry: JobRegistry,
     private readonly outcomes: JobOutcomes,
@@ -323,6 +325,27 @@ export class QueueService implements OnModuleDestroy {
   }
   workers(): Promise<WorkerInfo[]> {
     return this.client.workers();
+  }
+
+  /**
+   * A client of another key namespace on the same connection, e.g. `namespace('{resque-b}')`: on a
+   * Redis Cluster each hash-tagged namespace lives on one shard, so spreading queues over several
+   * namespaces spreads the load (a worker host serves one namespace: PREFIX). On a cluster the
+   * prefix must carry a hash tag (UntaggedClusterPrefixError). Enqueues through it skip this
+   * service's hooks and events; the wire format is the same.
+   */
+  namespace(prefix: string): ResqueClient {
+    let client = this.namespaces.get(prefix);
+    if (!client) {
+      client = new ResqueClient({
+        redis: this.redis.client,
+        keys: new ResqueKeys(resolvePrefix(prefix, isCluster(this.redis.client), 'QueueService.namespace()')),
+        enqueueTimeoutMs: this.options.enqueueTimeout,
+        waitForReplicas: this.options.waitForReplicas,
+      });
+      this.namespaces.set(prefix, client);
+    }
+    return client;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -10,6 +10,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Redis } from 'ioredis';
 import { isCluster, type RedisClient } from '../redis/connection.js';
+import { waitOnSlotOf } from '../redis/cluster-connection.js';
 import { InvalidJobDataError } from '../errors/invalid-job-data.error.js';
 import { FailedJobNotFoundError } from '../errors/failed-job-not-found.error.js';
 import { InvalidFailureRecordError } from '../errors/invalid-failure-record.error.js';
@@ -155,7 +156,9 @@ export class ResqueClient {
     const wanted = this.waitForReplicas;
     if (wanted <= 0) return;
     const leftMs = Math.max(1, startedAt + this.enqueueTimeoutMs - Date.now());
-    const replicas = await this.redis.wait(wanted, leftMs);
+    // On a cluster, WAIT must reach the primary that took the writes (a keyless command goes to any
+    // node): a pipeline routed by one of the namespace's keys carries it there.
+    const replicas = isCluster(this.redis) ? await waitOnSlotOf(this.redis, this.keys.queues, wanted, leftMs) : await this.redis.wait(wanted, leftMs);
     if (replicas < wanted) throw new NotReplicatedError(operation, replicas, wanted, this.enqueueTimeoutMs);
   }
 

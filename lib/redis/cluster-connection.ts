@@ -124,3 +124,14 @@ export function clusterConnectionFromEnv(redisCluster: string, redisUrl: string 
   const { cluster, ...nodes } = optionsFromClusterEnv(redisCluster, redisUrl);
   return { cluster, options: { redisOptions: nodes } };
 }
+
+/**
+ * WAIT on the primary serving `key`'s slot: a cluster client sends a keyless command to any node,
+ * but a pipeline goes to its keys' node, over the connection that carried this client's writes there.
+ */
+export async function waitOnSlotOf(client: Cluster, key: string, replicas: number, timeoutMs: number): Promise<number> {
+  const replies = await client.pipeline().exists(key).wait(replicas, timeoutMs).exec();
+  const [error, value] = replies?.[1] ?? [new Error('WAIT got no reply'), 0];
+  if (error) throw error;
+  return Number(value);
+}

@@ -3,10 +3,12 @@
  * an ioredis Cluster enqueues, a real worker host connected by REDIS_CLUSTER runs, fails and
  * recovers jobs, promotes delayed ones; a prefix without a hash tag is refused by name.
  */
+import 'reflect-metadata';
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from 'ioredis';
-import { DelayedJobs, JobStatus, ResqueClient } from '../../lib/index.js';
+import { Test } from '@nestjs/testing';
+import { DelayedJobs, JobStatus, QueueService, ResqueClient, ResqueModule, UntaggedClusterPrefixError } from '../../lib/index.js';
 import { RedisCluster } from '../support/redis-cluster.js';
 import { waitFor } from '../support/wait.js';
 import { E2eRedis, E2E_QUEUE, FAILURE_FIELDS } from './support/e2e-redis.js';
@@ -45,6 +47,34 @@ describe('Redis Cluster', () => {
     assert.equal(owners.size, 1, 'one slot, one primary');
   });
 
+  test('ResqueModule.forRoot({ connection: { cluster } }): {resque} by default, other namespaces on other slots, untagged refused', TEST, async () => {
+    const app = await Test.createTestingModule({ imports: [ResqueModule.forRoot({ connection: { cluster: cluster!.nodes } })] }).compile();
+    try {
+      const queues = app.get(QueueService);
+      const id = await queues.enqueue(E2E_QUEUE, 'EchoJob', { n: 1 });
+      assert.equal(typeof id, 'string');
+      assert.equal(await redis!.llen('{resque}:queue:e2e'), 1);
+      await queues.namespace('{resque-b}').enqueue(E2E_QUEUE, 'EchoJob', { n: 2 });
+      assert.equal(await redis!.llen('{resque-b}:queue:e2e'), 1);
+      assert.throws(() => queues.namespace('resque-c'), UntaggedClusterPrefixError);
+    } finally {
+      await app.close();
+      await redis!.del('{resque}:queue:e2e', '{resque}:queues', '{resque}:wake');
+      await redis!.del('{resque-b}:queue:e2e', '{resque-b}:queues', '{resque-b}:wake');
+    }
+  });
+
+  test('waitForReplicas on a cluster: WAIT goes to the primary that took the writes', TEST, async () => {
+    const t = E2eRedis.onCluster(cluster!.seeds, redis!);
+    const primary = await cluster!.primaryFor(t.keys.queues);
+    const waits = async () => Number(/cmdstat_wait:calls=(\d+)/.exec(String(await cluster!.ask(primary, 'INFO', 'commandstats')))?.[1] ?? 0);
+    const before = await waits();
+    const client = new ResqueClient({ redis: redis!, keys: t.keys, waitForReplicas: 1 });
+    for (let n = 0; n < 5; n++) await client.enqueue(E2E_QUEUE, 'EchoJob', { n });
+    assert.equal((await waits()) - before, 5);
+    assert.equal(await client.size(E2E_QUEUE), 5);
+  });
+
   test('a worker host with REDIS_CLUSTER runs jobs, records a failure, and ends statuses COMPLETE', TEST, async () => {
     const t = E2eRedis.onCluster(cluster!.seeds, redis!);
     const client = producer(t);
@@ -72,6 +102,34 @@ describe('Redis Cluster', () => {
     assert.match(record.error, /killed by SIGKILL while processing/);
     await t.waitForDone(1, 20_000);
     await waitFor(async () => (await redis!.hlen(t.keys.inflight(record.worker))) === 0, 'nothing left in flight for the dead worker');
+  });
+
+  // Scripts that build keys inside Lua from a prefix passed in ARGV (recover.lua's requeue, `*` mode's
+  // queues, promote.lua's targets): on a cluster they touch only keys of the script's own slot, which
+  // Redis 7 accepts undeclared (checked in the first test below against a key of another slot).
+  test('a script may touch undeclared keys of its own slot, never of another (what the layout relies on)', TEST, async () => {
+    const t = E2eRedis.onCluster(cluster!.seeds, redis!);
+    const own = await redis!.eval("return redis.call('SET', ARGV[1], 'x')", 1, t.keys.queues, t.keys.queue('undeclared'));
+    assert.equal(own, 'OK');
+    await assert.rejects(redis!.eval("return redis.call('SET', ARGV[1], 'x')", 1, t.keys.queues, 'another-slot-key'), /non local key|same slot/);
+  });
+
+  test('QUEUE=* on a cluster: the host reads the queues set and runs their jobs', TEST, async () => {
+    const t = E2eRedis.onCluster(cluster!.seeds, redis!);
+    hosts.start(t.env({ QUEUE: '*' }));
+    await producer(t).enqueue(E2E_QUEUE, 'EchoJob', { star: true });
+    const [done] = await t.waitForDone(1, 20_000);
+    assert.deepEqual(done.data, { star: true });
+  });
+
+  test('a retryOnCrash job whose child died is put back by recovery and runs again (recover.lua requeue)', TEST, async () => {
+    const t = E2eRedis.onCluster(cluster!.seeds, redis!);
+    hosts.start(t.env());
+    const id = await producer(t).enqueue(E2E_QUEUE, 'CrashOnceJob', { once: true }, true);
+    const [done] = await t.waitForDone(1, 20_000);
+    assert.equal(done.job, 'CrashOnceJob');
+    await waitFor(async () => (await producer(t).status(id))?.status === JobStatus.Complete, 'COMPLETE after the requeue');
+    assert.deepEqual(await t.failed(), []);
   });
 
   test('a dead host: its worker is recovered by another host once its heartbeat is stale', TEST, async () => {

@@ -164,7 +164,7 @@ export class RedisCluster {
 }
 
 export function parseCpu(info: string): number {
-  const value = (name: string) => Number(/^used_cpu_(?:sys|user):.*$/m.test(info) ? (new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0) : 0);
+  const value = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return value('used_cpu_sys') + value('used_cpu_user');
 }
 
