@@ -9,12 +9,14 @@
  * (beforeEnqueue's DontCreateError resolves null, as in production). A job's error rejects the
  * enqueue with that error, after its onFailure hooks. Jobs a job enqueues run inside it, depth first.
  *
- * Not inline: delayed jobs (enqueueAt/enqueueIn) and every read go to Redis as usual. A
- * `@Job({ unique })` class runs at every enqueue (no uniqueness without Redis).
+ * Delayed jobs (enqueueAt, enqueueIn, enqueueBulkAt) run at once too, as resque-scheduler does under
+ * `Resque.inline`. Every read still goes to Redis. A `@Job({ unique })` class runs at every enqueue
+ * (no uniqueness without Redis).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { getJobMetadata } from '../decorators/job.decorator.js';
-import type { JobClass } from '../decorators/resque-job.interface.js';
+import type { JobClass, JobData } from '../decorators/resque-job.interface.js';
+import type { When } from '../protocol/delayed-item.js';
 import { JobRunner } from '../discovery/job-runner.service.js';
 import { JobRegistry } from '../discovery/job.registry.js';
 import { JobOutcomes } from '../events/job-outcomes.service.js';
@@ -70,6 +72,18 @@ export class InlineQueueService extends QueueService {
 
   override enqueueBulk(queue: string, className: string, items: readonly unknown[]): Promise<Array<string | null>> {
     return this.runInline(queue, className, items);
+  }
+
+  /** At once, whatever `when` says (enqueueIn comes here too). */
+  override enqueueAt<J extends JobClass>(job: J, data: JobData<J>, when: When, options?: EnqueueOptions): Promise<string | null>;
+  override enqueueAt(when: When, queue: string, className: string, data: unknown, track?: boolean): Promise<string | null>;
+  override async enqueueAt(a: When | JobClass, b: unknown, c: unknown, d?: unknown): Promise<string | null> {
+    if (typeof a === 'function') return this.enqueue(a, b as JobData<typeof a>);
+    return (await this.runInline(b as string, c as string, [d]))[0];
+  }
+
+  override async enqueueBulkAt(_when: When, queue: string, className: string, items: readonly unknown[]): Promise<string[]> {
+    return (await this.runInline(queue, className, items)).filter((id): id is string => id !== null);
   }
 
   /** Forgets the recorded runs (between tests). */

@@ -71,6 +71,9 @@ describe('ResqueTestingModule (inline)', () => {
     await queue.enqueueBulk('mail', 'SendMailJob', [{ to: 'c' }, { to: 'chain' }]);
     assert.deepEqual(mailbox.sent.map((m) => (m as { to: string }).to), ['a@example.com', 'b@example.com', 'c', 'chain', 'chained']);
     assert.deepEqual((queue as InlineQueueService).runs.map((r) => r.outcome), ['completed', 'completed', 'completed', 'completed', 'completed']);
+    await queue.enqueueIn(SendMailJob, { to: 'later' }, 60_000);
+    await queue.enqueueAt(Date.now() + 3_600_000, 'mail', 'SendMailJob', { to: 'much later' });
+    assert.deepEqual(mailbox.sent.slice(-2).map((m) => (m as { to: string }).to), ['later', 'much later'], 'delayed jobs run at once, as resque-scheduler inline');
   });
 
   test("a job's error rejects the enqueue; beforeEnqueue's DontCreateError resolves null; no Redis connection was ever made", async () => {
