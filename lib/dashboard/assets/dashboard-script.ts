@@ -11,6 +11,12 @@ export const DASHBOARD_SCRIPT = String.raw`(function () {
   var status = document.getElementById('live-status');
   var toggle = document.getElementById('live-toggle');
   if (!main) return;
+  // The notice of the action that led here is shown once: refreshes and reloads fetch the page without it.
+  if (/[?&]notice=/.test(location.search) && history.replaceState) {
+    var url = new URL(location.href);
+    url.searchParams.delete('notice');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
   var every = Number(main.getAttribute('data-live')) || 0;
   var paused = false;
   try { paused = sessionStorage.getItem('resque-live-paused') === '1'; } catch (e) {}

@@ -1,4 +1,5 @@
 import type { QueueSummary } from '../../client/queue-overview.js';
+import { isValidQueueName } from '../../protocol/queue-name.js';
 import { minuteChart } from '../chart.js';
 import type { Overview } from '../dashboard-data.js';
 import { count, duration } from '../format.js';
@@ -29,7 +30,7 @@ export function queueTable(ctx: PageContext, queues: readonly QueueSummary[], no
     ['Queue', 'Jobs', 'Latency (oldest job)', actions && !ctx.readOnly ? 'Our workers' : ''],
     queues.map(
       (q) => html`<tr><td><a href="${href(ctx, `/queues/${segment(q.name)}`)}">${q.name}</a>${q.paused ? html` <span class="state paused" title="our workers take no jobs from it">paused</span>` : ''}</td><td class="num" data-queue-size="${q.name}">${count(q.size)}</td><td>${latency(q, now)}</td>
-<td>${actions ? postForm(ctx, href(ctx, `/queues/${segment(q.name)}/${q.paused ? 'resume' : 'pause'}`), { back: '/queues' }, q.paused ? 'Resume' : 'Pause', { className: 'button small' }) : ''}</td></tr>`,
+<td>${actions && isValidQueueName(q.name) ? postForm(ctx, href(ctx, `/queues/${segment(q.name)}/${q.paused ? 'resume' : 'pause'}`), { back: '/queues' }, q.paused ? 'Resume' : 'Pause', { className: 'button small' }) : ''}</td></tr>`,
     ),
   );
 }
