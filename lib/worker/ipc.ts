@@ -106,6 +106,8 @@ export interface StartMessage {
   readonly hold: boolean;
   /** The host serves Prometheus metrics (METRICS_PORT): record job counts and durations and send them in batches. */
   readonly metrics?: boolean;
+  /** The id to register as, unique among live workers (host/worker-ids.ts); absent: hostname:pid:queues. */
+  readonly workerId?: string;
 }
 
 export type HostMessage =

@@ -17,6 +17,11 @@ import { killGroup, type HostProcess } from './support/host-process.js';
 const TEST = { timeout: 60_000 };
 const UNSHARE = ['unshare', '--pid', '--fork', '--mount-proc'];
 const env = useHostTestEnvironment();
+/**
+ * A new child whose id has a recent heartbeat waits up to two heartbeat intervals and a second to
+ * tell a dead predecessor from a live host with our hostname (worker-ids.ts): 3 s with these.
+ */
+const FAST = { HEARTBEAT_INTERVAL: '1' };
 
 function unshareWorks(): string | undefined {
   try {
@@ -31,7 +36,7 @@ if (skip) console.log(`# skipping the PID namespace tests: ${skip}`);
 
 /** A host in its own PID namespace; resolves once its first child registered (returns that worker id). */
 async function namespacedHost(t: E2eRedis): Promise<{ host: HostProcess; worker: string }> {
-  const host = env.hosts.start(t.env(), UNSHARE);
+  const host = env.hosts.start(t.env(FAST), UNSHARE);
   const worker = await waitFor(async () => (await t.workers())[0], `a worker of host ${host.pid}\n${host.output()}`, 20_000);
   return { host, worker };
 }
@@ -50,7 +55,7 @@ describe('worker host: pid reuse in a fresh PID namespace', { skip }, () => {
     await waitFor(async () => (await env.redis.hlen(t.keys.inflight(first.worker))) === 1, 'the job in flight');
     await killNamespace(first.host);
 
-    const second = env.hosts.start(t.env(), UNSHARE);
+    const second = env.hosts.start(t.env(FAST), UNSHARE);
     await second.waitForLine(/ started: /, 20_000);
     console.log(`# dead worker ${first.worker}; the new host's workers: ${(await t.workers()).join(', ')}`);
     const [record] = await t.waitForFailed(1, 10_000);
@@ -78,7 +83,7 @@ describe('worker host: pid reuse in a fresh PID namespace', { skip }, () => {
       planter.disconnect();
     }
 
-    const next = env.hosts.start(t.env(), UNSHARE);
+    const next = env.hosts.start(t.env(FAST), UNSHARE);
     await next.waitForLine(/ started: /, 20_000);
     console.log(`# planted under ${probe.worker}; the new host's workers: ${(await t.workers()).join(', ')}`);
     const [record] = await t.waitForFailed(1, 10_000);

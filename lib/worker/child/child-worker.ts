@@ -34,6 +34,8 @@ export interface ChildWorkerOptions {
   readonly appRedis: RedisClient;
   readonly redisOverrides?: ConnectOptions;
   readonly settings: WorkerSettings;
+  /** The id to register as (the host's choice, unique among live workers); default hostname:pid:queues. */
+  readonly workerId?: string;
   readonly maxJobs: number;
   readonly run: (context: JobContext) => Promise<unknown>;
   readonly policies: Readonly<Record<string, JobPolicy>>;
@@ -83,7 +85,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
   redis.on('ready', () => {
     down = false;
   });
-  const id = workerId(settings.queues);
+  const id = options.workerId ?? workerId(settings.queues);
   const ops = new RedisWorkerOperations({
     redis,
     keys,

@@ -154,6 +154,7 @@ export async function runChild(loadModule: AppModuleLoader): Promise<void> {
       appRedis,
       redisOverrides: fromPortable(message.redis),
       settings: message.settings,
+      workerId: message.workerId,
       maxJobs: message.maxJobs,
       run: (context) => runner.run(context),
       tracing: app.get<ResqueTracing | null>(RESQUE_TRACING, { strict: false }),

@@ -18,6 +18,7 @@ import { judgeHeartbeats } from '../../protocol/scripts/heartbeat.js';
 import { parseWorkerId } from '../../protocol/worker-id.js';
 import type { JobPolicy } from '../ipc.js';
 import { recoverJobs } from './recover-jobs.js';
+import { judgeWorkerId } from './worker-ids.js';
 
 export interface LivenessOptions {
   readonly redis: RedisClient;
@@ -80,17 +81,30 @@ export class HostLiveness {
     }
   }
 
-  /** At start: workers of this host whose process is gone (a host killed with its children). */
+  /**
+   * At start: workers of this host whose process is gone (a host killed with its children). A
+   * worker with our hostname whose pid is not running here may also live in another container
+   * with our hostname (its own PID namespace): it is recovered only once its heartbeat has
+   * stopped (worker-ids.ts), which a live one's never does.
+   */
   async recoverDeadLocalWorkers(): Promise<void> {
     const ids = await this.options.redis.zrange(this.options.keys.alive, '0', '-1');
     const here = hostname();
     const ours = new Set(this.options.ownWorkers());
-    for (const id of ids) {
+    const candidates = ids.filter((id) => {
       const parts = parseWorkerId(id);
-      if (parts && parts.host === here && parts.pid !== process.pid && !ours.has(id) && !processExists(parts.pid)) {
+      return parts !== null && parts.host === here && parts.pid !== process.pid && !ours.has(id) && !processExists(parts.pid);
+    });
+    await Promise.all(
+      candidates.map(async (id) => {
+        const verdict = await judgeWorkerId(id, { redis: this.options.redis, keys: this.options.keys, heartbeatIntervalMs: this.options.settings.heartbeatInterval * 1000 });
+        if (verdict === 'live') {
+          this.options.log(`worker ${id} has our hostname but no process here and still heartbeats: another host (a container) with our hostname runs it`);
+          return;
+        }
         await this.recoverDead(id, `Worker ${id} is gone (its process no longer exists)`);
-      }
-    }
+      }),
+    );
   }
 
   /**

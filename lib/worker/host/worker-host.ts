@@ -20,6 +20,7 @@
  * Liveness (heartbeats, judging dead workers) is liveness.ts; signals are host-signals.ts.
  */
 import { writeFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { RedisClient } from '../../redis/connection.js';
 import { resolveSettings, settingsFromEnv, type WorkerSettings } from '../../options/worker-settings.js';
 import { ResqueKeys } from '../../protocol/keys.js';
@@ -38,6 +39,7 @@ import { within } from '../within.js';
 import { startHostScheduler } from './host-scheduler.js';
 import { installHostSignals } from './host-signals.js';
 import { HostLiveness } from './liveness.js';
+import { claimWorkerId } from './worker-ids.js';
 import { PendingRecoveries } from './pending-recoveries.js';
 import { recoverExitedChild } from './recover-child.js';
 import { WorkerChild } from './worker-child.js';
@@ -315,17 +317,32 @@ export class WorkerHost {
 
   private sendStart(child: WorkerChild, hold: boolean): void {
     child.held = hold;
-    const id = workerId(this.settings.queues, child.pid);
-    child.workerId = id;
     const maxJobs = this.settings.forkPerJob ? 1 : this.settings.maxJobsPerChild;
-    // Jobs in flight under this id belong to a dead process whose pid the child now has: settle them first.
-    void this.liveness!.recoverPreviousOwner(id).then(
-      () => child.send({ type: 'start', settings: this.settings, redis: toPortable(this.redisOptions), maxJobs, hold, metrics: this.metrics !== undefined }),
-      (error: Error) => {
-        this.log(`recovering a previous owner of ${id} failed (${error.message}); replacing child ${child.pid}`);
+    const own = new Set([...this.children].map((c) => c.workerId).filter((id): id is string => id !== undefined));
+    // hostname:pid:queues, unless a live worker elsewhere (a container with our hostname and pids) has it: worker-ids.ts.
+    const claimed = claimWorkerId({
+      redis: this.redis,
+      keys: this.keys,
+      heartbeatIntervalMs: this.settings.heartbeatInterval * 1000,
+      signal: this.startAbort.signal,
+      queues: this.settings.queues,
+      pid: child.pid,
+      hostname: hostname(),
+      own,
+    });
+    void claimed
+      .then(async ({ id }) => {
+        if (id !== workerId(this.settings.queues, child.pid)) this.log(`worker id ${workerId(this.settings.queues, child.pid)} is in use by a live worker on another host with our hostname; child ${child.pid} registers as ${id}`);
+        if (!child.alive) return;
+        child.workerId = id;
+        // Jobs in flight under this id belong to a dead process whose pid the child now has: settle them first.
+        await this.liveness!.recoverPreviousOwner(id);
+        child.send({ type: 'start', settings: this.settings, redis: toPortable(this.redisOptions), maxJobs, hold, metrics: this.metrics !== undefined, workerId: id });
+      })
+      .catch((error: Error) => {
+        this.log(`choosing the worker id of child ${child.pid} failed (${error.message}); replacing it`);
         child.kill(undefined);
-      },
-    );
+      });
   }
 
   /** Spares first (they are ready), then new children for what is still missing. */
