@@ -4,7 +4,7 @@
  * child                                  host
  *   boots the Nest context
  *   ready {jobs, moduleSettings, redis} ->
- *                                       <- start {settings, maxJobs, hold}
+ *                                       <- start {settings, maxJobs, hold, workerId}
  *   connects and registers; with hold (a warm spare in fork-per-job mode) it waits for
  *                                       <- go
  *   runs the worker loop
