@@ -280,6 +280,36 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
+  test('the exchange works after Redis lost its script cache (SCRIPT FLUSH): EVALSHA, then EVAL once', { timeout: 10_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await redis.rpush(keys.queue('q'), '{"class":"J","args":["before"]}', '{"class":"J","args":["after"]}');
+    const seen: unknown[] = [];
+    let failedExchanges = 0;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      maxJobs: 2,
+      run: async (ctx) => {
+        seen.push(ctx.data);
+        if (ctx.data === 'before') await redis.script('FLUSH');
+      },
+      wrapOps: (ops) => {
+        const exchange = ops.exchange.bind(ops);
+        ops.exchange = (done, max) => exchange(done, max).catch((error: unknown) => {
+          failedExchanges++;
+          throw error;
+        });
+        return ops;
+      },
+    });
+    await worker.loop.run();
+    assert.deepEqual(seen, ['before', 'after']);
+    assert.equal(failedExchanges, 0, 'no exchange failed on NOSCRIPT');
+    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0, 'both acknowledged');
+    assert.equal(await redis.get(keys.statProcessed()), '2');
+    await worker.close();
+  });
+
   test('stop() while blocked returns at once; pause() takes nothing until resume()', { timeout: 5_000 }, async () => {
     const keys = new ResqueKeys(uniquePrefix());
     const seen: unknown[] = [];

@@ -3,7 +3,9 @@
  * The fixed part of the command (keys, queue names, worker name) is built once per worker;
  * only what changes per call is computed per call, because this runs once per job at concurrency 1.
  */
+import type { Redis } from 'ioredis';
 import type { RedisClient } from '../../redis/connection.js';
+import { bulk, encodableClient, EncodedScript } from '../../redis/encoded-command.js';
 import { defineScripts, runScript } from '../../redis/scripts.js';
 import type { FailureRecordParts } from '../failure.js';
 import type { ResqueKeys } from '../keys.js';
@@ -81,10 +83,19 @@ export interface ExchangeTarget {
   readonly onTakenMeanwhile?: (token: string) => void;
 }
 
+/** The exchange as EVALSHA text (lib/redis/encoded-command.ts): the constant parts are encoded once. */
+const ENCODED_EXCHANGE = new EncodedScript(exchangeScript);
+
 export class JobExchange {
   private readonly fixedArgs: readonly string[];
   private second = -1;
   private runAt = '';
+  /** Set when commands can go as text: ARGV[3] (run_at), and ARGV[7..8] (now, TTL), encoded. */
+  private readonly encodable: Redis | undefined;
+  private runAtText = '';
+  private secondText = '';
+  private readonly fixedText: string;
+  private readonly tailText: string;
 
   private readonly onTakenMeanwhile: ((token: string) => void) | undefined;
   /**
@@ -119,6 +130,9 @@ export class JobExchange {
     this.statusKeyArgs = [status.head, status.tail];
     this.failedMax = target.failedMax ?? 0;
     this.defaultQueues = target.queues.includes('*') ? [] : target.queues;
+    this.encodable = encodableClient(redis);
+    this.fixedText = this.fixedArgs.map(bulk).join('');
+    this.tailText = bulk(this.failedMax);
   }
 
   private readonly head: readonly string[];
@@ -128,11 +142,23 @@ export class JobExchange {
   private readonly failedMax: number;
   private readonly defaultQueues: readonly string[];
   /** KEYS and the rate-limit ARGV for the last queue list passed (the same list comes back call after call). */
-  private keysFor: { queues: readonly string[]; limits: RateLimitsByQueue; keys: string[]; limitArgs: (string | number)[] } = {
+  private keysFor: {
+    queues: readonly string[];
+    limits: RateLimitsByQueue;
+    keys: string[];
+    limitArgs: (string | number)[];
+    /** numkeys and KEYS, encoded; then ARGV[9..] up to the finished jobs, and how many that is. */
+    keysText: string;
+    queuesText: string;
+    queuesCount: number;
+  } = {
     queues: [],
     limits: NO_LIMITS,
     keys: [],
     limitArgs: [0],
+    keysText: bulk(0),
+    queuesText: '',
+    queuesCount: 0,
   };
   /** How many of the queues passed to the last exchange gave nothing before one gave a job. */
 
@@ -153,26 +179,24 @@ export class JobExchange {
   ): Promise<ExchangeResult> {
     this.tick();
     if (this.keysFor.queues !== queues || this.keysFor.limits !== limits) this.keysFor = this.fixedPart(queues, limits);
-    const args: (string | number)[] = [max, firstToken, this.runAt, watchWake ? '1' : '', ...this.fixedArgs];
-    args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues, ...this.keysFor.limitArgs);
-    for (const job of done) {
-      if (job.outcome === 'delayed') continue;
-      if (job.outcome === 'return') {
-        args.push(job.token, job.statusKey ?? '', 'return', '', '');
-        continue;
-      }
-      const statusKey = job.statusKey === undefined ? '' : job.watchStatus ? `?${job.statusKey}` : job.statusKey;
-      if (job.outcome === 'ok') {
-        args.push(job.token, statusKey, 'ok', '', '');
-      } else if (job.literalPayload === undefined) {
-        args.push(job.token, statusKey, 'fail', job.record.head, job.record.tail);
-      } else {
-        args.push(job.token, statusKey, 'fail-literal', job.record.head + job.literalPayload, job.record.tail);
-      }
+    const part = this.keysFor;
+    let flat: string[];
+    if (this.encodable) {
+      // The same arguments as below, as text: 9 of ARGV[1..], the queue part, five per finished job, FAILED_MAX.
+      let text = `${part.keysText}${bulk(max)}${bulk(firstToken)}${this.runAtText}${bulk(watchWake ? '1' : '')}${this.fixedText}${this.secondText}${part.queuesText}`;
+      let count = part.keys.length + 1 + 8 + part.queuesCount + 1;
+      finishedArgs(done, rechecks, (value) => {
+        text += bulk(value);
+        count++;
+      });
+      flat = (await ENCODED_EXCHANGE.call(this.encodable, text + this.tailText, count)) as string[];
+    } else {
+      const args: (string | number)[] = [max, firstToken, this.runAt, watchWake ? '1' : '', ...this.fixedArgs];
+      args.push(this.second, FINISHED_STATUS_TTL_SECONDS, queues.length, ...this.statusKeyArgs, ...queues, ...part.limitArgs);
+      finishedArgs(done, rechecks, (value) => args.push(value));
+      args.push(this.failedMax);
+      flat = (await runScript(this.redis, exchangeScript, part.keys, args)) as string[];
     }
-    for (const pending of rechecks) args.push('', pending.key, 'recheck', pending.code, '');
-    args.push(this.failedMax);
-    const flat = (await runScript(this.redis, exchangeScript, this.keysFor.keys, args)) as string[];
     const jobs: ReservedJob[] = [];
     const result: ExchangeResult = { jobs, leadingEmpty: 0, unset: [], applied: [], limited: [] };
     for (let i = 0; i < flat.length; i += 4) {
@@ -205,7 +229,16 @@ export class JobExchange {
     });
     limitArgs[0] = counters.length;
     const keys = [...this.head, ...queues.map((q) => this.resqueKeys.queue(q)), ...this.tail, ...counters];
-    return { queues, limits, keys, limitArgs };
+    const queueArgs = [queues.length, ...this.statusKeyArgs, ...queues, ...limitArgs];
+    return {
+      queues,
+      limits,
+      keys,
+      limitArgs,
+      keysText: bulk(keys.length) + keys.map(bulk).join(''),
+      queuesText: queueArgs.map(bulk).join(''),
+      queuesCount: queueArgs.length,
+    };
   }
 
   /** run_at changes once a second; formatting it per job would be wasted work. */
@@ -214,6 +247,31 @@ export class JobExchange {
     if (second !== this.second) {
       this.second = second;
       this.runAt = JSON.stringify(isoTime(new Date(second * 1000)));
+      this.runAtText = bulk(this.runAt);
+      this.secondText = bulk(second) + bulk(FINISHED_STATUS_TTL_SECONDS);
     }
   }
+}
+
+/** ARGV for the finished jobs (five values each) and the status rechecks, in exchange.lua's order. */
+function finishedArgs(done: readonly FinishedJob[], rechecks: readonly PendingStatus[], push: (value: string | number) => void): void {
+  const five = (a: string, b: string, c: string, d: string | number, e: string) => {
+    push(a);
+    push(b);
+    push(c);
+    push(d);
+    push(e);
+  };
+  for (const job of done) {
+    if (job.outcome === 'delayed') continue;
+    if (job.outcome === 'return') {
+      five(job.token, job.statusKey ?? '', 'return', '', '');
+      continue;
+    }
+    const statusKey = job.statusKey === undefined ? '' : job.watchStatus ? `?${job.statusKey}` : job.statusKey;
+    if (job.outcome === 'ok') five(job.token, statusKey, 'ok', '', '');
+    else if (job.literalPayload === undefined) five(job.token, statusKey, 'fail', job.record.head, job.record.tail);
+    else five(job.token, statusKey, 'fail-literal', job.record.head + job.literalPayload, job.record.tail);
+  }
+  for (const pending of rechecks) five('', pending.key, 'recheck', pending.code, '');
 }
