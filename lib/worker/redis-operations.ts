@@ -11,6 +11,7 @@
  */
 import type { RedisClient } from '../redis/connection.js';
 import { failureRecordParts } from '../protocol/failure.js';
+import { decodeInflightEntry } from '../protocol/inflight-entry.js';
 import type { ResqueKeys } from '../protocol/keys.js';
 import { JobExchange, type ExchangeTarget, type FinishedJob, type ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import { heartbeat } from '../protocol/scripts/heartbeat.js';
@@ -128,7 +129,7 @@ export class RedisWorkerOperations implements WorkerOperations {
       this.redis,
       this.keys,
       this.workerId,
-      orphans.map((token) => ({ token, action: 'requeue' as const, record })),
+      orphans.map((token) => ({ token, queue: decodeInflightEntry(entries[token]!).queue, action: 'requeue' as const, record })),
       { maxCrashRequeues: Number.MAX_SAFE_INTEGER, unregister: false },
     );
   }

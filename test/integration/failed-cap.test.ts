@@ -61,7 +61,7 @@ test('a recovery that fails jobs trims the failed list too', async () => {
   const id = 'host:1:cap';
   await redis.hset(keys.inflight(id), 't1', encodeInflightEntry('cap', '{"class":"A","args":[1]}'), 't2', encodeInflightEntry('cap', '{"class":"A","args":[2]}'));
   const record = failureRecordParts({ exception: 'DirtyExit', error: 'gone', backtrace: [], worker: id, queue: 'cap' });
-  const result = await recoverWorker(redis, keys, id, ['t1', 't2'].map((token) => ({ token, action: 'fail' as const, record })), {
+  const result = await recoverWorker(redis, keys, id, ['t1', 't2'].map((token) => ({ token, queue: 'cap', action: 'fail' as const, record })), {
     maxCrashRequeues: 3,
     unregister: true,
     failedMax: 3,

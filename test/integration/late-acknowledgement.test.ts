@@ -38,7 +38,7 @@ async function reservedByW() {
   assert.ok(job);
   const count = async (name: 'processed' | 'failed') => Number((await redis.get(name === 'processed' ? keys.statProcessed() : keys.statFailed())) ?? 0);
   const recover = (action: 'fail' | 'requeue') =>
-    recoverWorker(redis, keys, 'h:1:q', [{ token: job.token, statusKey, action, record: record('h:1:q') }], { maxCrashRequeues: 5, unregister: true });
+    recoverWorker(redis, keys, 'h:1:q', [{ token: job.token, queue: 'q', statusKey, action, record: record('h:1:q') }], { maxCrashRequeues: 5, unregister: true });
   const status = async () => (JSON.parse((await redis.get(statusKey)) ?? 'null') as { status: number } | null)?.status;
   return { keys, payload, statusKey, w, job, count, recover, status };
 }

@@ -13,11 +13,16 @@ export const RECOVERY_TOMBSTONE_TTL_SECONDS = 86_400;
 
 export interface RecoveredJob {
   readonly token: string;
+  /** The queue of its in-flight entry (read before the call): its queue key is declared to the script. */
+  readonly queue: string;
   readonly statusKey?: string;
   readonly action: 'requeue' | 'fail';
   /** The failure record, used for 'fail' and for a 'requeue' past the crash-requeue limit. */
   readonly record: FailureRecordParts;
 }
+
+/** KEYS[1..13] of recover.lua; the jobs' keys follow. */
+const FIXED_KEYS = 13;
 
 export interface RecoverOptions {
   /** How many times one payload may be put back after crashes before it is failed instead. */
@@ -57,7 +62,17 @@ export async function recoverWorker(
     options.unregister ? '1' : '0',
     RECOVERY_TOMBSTONE_TTL_SECONDS,
   ];
-  for (const job of jobs) args.push(job.token, job.statusKey ?? '', job.action, job.record.head, job.record.tail);
+  // The jobs' queue and status keys go into KEYS (from 14), each once, referenced by index.
+  const declared: string[] = [];
+  const indexOf = (key: string): number => {
+    let at = declared.indexOf(key);
+    if (at === -1) at = declared.push(key) - 1;
+    return FIXED_KEYS + 1 + at;
+  };
+  for (const job of jobs) {
+    const status = job.statusKey ? indexOf(job.statusKey) : 0;
+    args.push(job.token, status, job.action, job.record.head, job.record.tail, indexOf(keys.queue(job.queue)));
+  }
   args.push(options.failedMax ?? 0);
   const reply = (await runScript(
     redis,
@@ -76,6 +91,7 @@ export async function recoverWorker(
       keys.failed,
       keys.crashRequeues,
       keys.recovered(workerId),
+      ...declared,
     ],
     args,
   )) as [number, number];

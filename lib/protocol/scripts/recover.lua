@@ -20,17 +20,22 @@
   KEYS[9]     stat:processed              KEYS[10] stat:failed
   KEYS[11]    failed                      KEYS[12] crash-requeues (hash sha1(payload) -> count)
   KEYS[13]    recovered:<worker id>       tombstones (hash token -> action, queue, bytes)
+  KEYS[14..]  the jobs' queue:<name> and job:<id>:status keys, each once, referenced by index below
+              (declared, so every key this script touches is in KEYS: on a Redis Cluster they share
+              the namespace's hash tag, one slot)
   ARGV[1]     worker id
-  ARGV[2]     queue key prefix, e.g. "resque:queue:"
+  ARGV[2]     queue key prefix, e.g. "resque:queue:" (checks each job's declared queue key)
   ARGV[3]     WAITING status JSON         ARGV[4] most crash requeues of one payload
   ARGV[5]     FAILED status JSON          ARGV[6] seconds a finished status lives
   ARGV[7]     '1' to unregister the worker once nothing is left in flight, '0' to keep it
   ARGV[8]     seconds a tombstone lives
-  ARGV[9..]   five values per job:
+  ARGV[9..]   six values per job:
                 token
-                status key, or ''
+                index in KEYS of its status key, or 0 for none
                 action: 'requeue' or 'fail'
                 failure record head, tail (used for 'fail', and for 'requeue' once over the limit)
+                index in KEYS of its queue key (queue:<name> of its in-flight entry, read before the
+                call; an entry is never rewritten, so one whose queue differs is left in flight)
   ARGV[#ARGV] last: FAILED_MAX, most failure records `failed` keeps (oldest trimmed); 0 keeps all
 
   Returns {requeued, failed}.
@@ -61,12 +66,15 @@ end
 
 local requeued, failed = 0, 0
 local failedMax = tonumber(ARGV[#ARGV])
-for i = 9, #ARGV - 1, 5 do
-  local token, statusKey, action, head, tail = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+for i = 9, #ARGV - 1, 6 do
+  local token, action, head, tail = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local statusKey = ARGV[i + 1] == '0' and '' or KEYS[tonumber(ARGV[i + 1])]
+  local queueKey = KEYS[tonumber(ARGV[i + 5])]
   local entry = redis.call('HGET', inflight, token)
-  if entry then
+  local queue, raw
+  if entry then queue, raw = decodeEntry(entry) end
+  if entry and queueKey == queuePrefix .. queue then
     redis.call('HDEL', inflight, token)
-    local queue, raw = decodeEntry(entry)
     if action == 'requeue' then
       local digest = redis.sha1hex(raw)
       if redis.call('HINCRBY', crashRequeues, digest, 1) > maxRequeues then
@@ -77,7 +85,7 @@ for i = 9, #ARGV - 1, 5 do
       end
     end
     if action == 'requeue' then
-      redis.call('LPUSH', queuePrefix .. queue, raw)
+      redis.call('LPUSH', queueKey, raw)
       if statusKey ~= '' then redis.call('SET', statusKey, waiting, 'XX') end
       tombstone(token, 'requeue', queue, raw)
       requeued = requeued + 1

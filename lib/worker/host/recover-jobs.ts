@@ -81,6 +81,7 @@ export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request:
     const requeue = timeout === undefined && !request.neverRequeue && !crashRetry && (!decoded.ok || (className !== undefined && request.policies[className]?.retryOnCrash === true));
     jobs.push({
       token,
+      queue,
       statusKey,
       action: requeue ? 'requeue' : 'fail',
       record: failureRecordParts({ exception, error, backtrace: [], worker: request.workerId, queue }),
