@@ -20,6 +20,10 @@ export interface SentinelSetOptions {
   readonly sentinels?: number;
   readonly downAfterMs?: number;
   readonly failoverTimeoutMs?: number;
+  /** requirepass and masterauth on the primary and replicas (the sentinels get it as auth-pass). */
+  readonly password?: string;
+  /** requirepass on the sentinels (they authenticate to each other with it). */
+  readonly sentinelPassword?: string;
 }
 
 /** One `redis-server --sentinel` process. */
@@ -28,7 +32,7 @@ class SentinelProcess {
 
   constructor(readonly port: number, private readonly dir: string) {}
 
-  async start(primaryPort: number, quorum: number, downAfterMs: number, failoverTimeoutMs: number): Promise<void> {
+  async start(primaryPort: number, quorum: number, downAfterMs: number, failoverTimeoutMs: number, auth: { password?: string; sentinelPassword?: string } = {}): Promise<void> {
     const config = join(this.dir, `sentinel-${this.port}.conf`);
     writeFileSync(
       config,
@@ -40,6 +44,8 @@ class SentinelProcess {
         `sentinel down-after-milliseconds ${SENTINEL_GROUP} ${downAfterMs}`,
         `sentinel failover-timeout ${SENTINEL_GROUP} ${failoverTimeoutMs}`,
         `sentinel parallel-syncs ${SENTINEL_GROUP} 2`,
+        ...(auth.password ? [`sentinel auth-pass ${SENTINEL_GROUP} ${auth.password}`] : []),
+        ...(auth.sentinelPassword ? [`requirepass ${auth.sentinelPassword}`] : []),
         '',
       ].join('\n'),
     );
@@ -77,6 +83,8 @@ export class SentinelSet {
   readonly sentinels: SentinelProcess[] = [];
   private readonly dir = mkdtempSync(join(tmpdir(), 'nestjs-resque-sentinel-'));
   private readonly clients = new Map<number, Redis>();
+  private password: string | undefined;
+  private sentinelPassword: string | undefined;
 
   private constructor() {}
 
@@ -95,10 +103,13 @@ export class SentinelSet {
   private async boot(options: SentinelSetOptions): Promise<void> {
     const replicas = options.replicas ?? 2;
     const count = options.sentinels ?? 3;
-    const primary = await RedisServer.start();
+    this.password = options.password;
+    this.sentinelPassword = options.sentinelPassword;
+    const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
+    const primary = await RedisServer.start({ extraArgs: auth });
     this.servers.push(primary);
     for (let i = 0; i < replicas; i++) {
-      this.servers.push(await RedisServer.start({ extraArgs: ['--replicaof', '127.0.0.1', String(primary.port), '--replica-priority', '100'] }));
+      this.servers.push(await RedisServer.start({ extraArgs: [...auth, '--replicaof', '127.0.0.1', String(primary.port), '--replica-priority', '100'] }));
     }
     const admin = this.client(primary.port);
     await waitFor(async () => {
@@ -108,11 +119,11 @@ export class SentinelSet {
     for (let i = 0; i < count; i++) {
       const sentinel = new SentinelProcess(await freePort(), this.dir);
       this.sentinels.push(sentinel);
-      await sentinel.start(primary.port, Math.floor(count / 2) + 1, options.downAfterMs ?? 1_000, options.failoverTimeoutMs ?? 3_000);
+      await sentinel.start(primary.port, Math.floor(count / 2) + 1, options.downAfterMs ?? 1_000, options.failoverTimeoutMs ?? 3_000, options);
     }
     // Sentinels find the replicas (INFO on the primary) and each other (hello messages, every 2 s).
     for (const sentinel of this.sentinels) {
-      const client = this.client(sentinel.port);
+      const client = this.client(sentinel.port, true);
       await waitFor(async () => {
         const replicasSeen = (await client.call('SENTINEL', 'REPLICAS', SENTINEL_GROUP)) as unknown[];
         const others = (await client.call('SENTINEL', 'SENTINELS', SENTINEL_GROUP)) as unknown[];
@@ -134,7 +145,7 @@ export class SentinelSet {
   async primaryPort(): Promise<number> {
     for (const sentinel of this.sentinels) {
       try {
-        const reply = (await this.client(sentinel.port).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_GROUP)) as [string, string] | null;
+        const reply = (await this.client(sentinel.port, true).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_GROUP)) as [string, string] | null;
         if (reply) return Number(reply[1]);
       } catch {
         // a killed or busy sentinel: ask the next
@@ -162,10 +173,11 @@ export class SentinelSet {
   }
 
   /** An admin client, closed by destroy(); it never retries for long, so it never holds the test. */
-  client(port: number): Redis {
+  client(port: number, sentinel = this.sentinels.some((s) => s.port === port)): Redis {
     let client = this.clients.get(port);
     if (!client) {
-      client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: () => 100, connectTimeout: 1_000, commandTimeout: 2_000 });
+      const password = sentinel ? this.sentinelPassword : this.password;
+      client = new Redis({ host: '127.0.0.1', port, password, maxRetriesPerRequest: 1, retryStrategy: () => 100, connectTimeout: 1_000, commandTimeout: 2_000 });
       client.on('error', () => undefined);
       this.clients.set(port, client);
     }
