@@ -6,6 +6,8 @@
 import 'reflect-metadata';
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Cluster } from 'ioredis';
 import { Test } from '@nestjs/testing';
 import { DelayedJobs, JobStatus, QueueService, ResqueClient, ResqueModule, UntaggedClusterPrefixError } from '../../lib/index.js';
@@ -169,6 +171,26 @@ describe('Redis Cluster', () => {
     assert.ok(late.at! >= due, 'never early');
     await waitFor(async () => (await producer(t).status(id))?.status === JobStatus.Complete, 'the delayed job COMPLETE');
     assert.equal(await delayed.count(), 0);
+  });
+
+  test('the CLI with REDIS_CLUSTER: queues and stats of a tagged namespace; an untagged PREFIX is one line, exit 1', TEST, async () => {
+    const t = E2eRedis.onCluster(cluster!.seeds, redis!);
+    await producer(t).enqueueBulk(E2E_QUEUE, 'EchoJob', [{ n: 1 }, { n: 2 }]);
+    const cli = (args: string[], prefix: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const main = fileURLToPath(new URL('../../lib/cli/main.js', import.meta.url));
+        execFile(process.execPath, [main, ...args], { env: { PATH: process.env.PATH ?? '', REDIS_CLUSTER: cluster!.seeds, PREFIX: prefix }, timeout: 10_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+        );
+      });
+    const queues = await cli(['queues', '--json'], t.prefix);
+    assert.equal(queues.code, 0, queues.stderr);
+    assert.deepEqual((JSON.parse(queues.stdout) as { name: string; size: number }[]).map(({ name, size }) => ({ name, size })), [{ name: E2E_QUEUE, size: 2 }]);
+    assert.equal((await cli(['stats'], t.prefix)).code, 0);
+    const untagged = await cli(['queues'], 'resque');
+    assert.equal(untagged.code, 1);
+    assert.match(untagged.stderr.trim(), /^.*UntaggedClusterPrefixError|PREFIX="resque" has no hash tag/);
+    assert.equal(untagged.stderr.trim().split('\n').length, 1);
   });
 
   test('a prefix without a hash tag on a cluster: refused by name (the module in the child, so the host exits 1)', TEST, async () => {
