@@ -40,6 +40,12 @@ export interface SchedulerOptions {
   readonly now?: () => number;
   /** Recurring schedules, fired by the leader after each promotion. */
   readonly recurring?: { fireDue(): Promise<number> };
+  /**
+   * The dashboard's per-minute history (client/stat-history.ts): the leader samples the global
+   * counters every `statsEveryMs` (default 10 s), so the chart has its points with no dashboard running.
+   */
+  readonly sampleStats?: () => Promise<unknown>;
+  readonly statsEveryMs?: number;
   readonly onError?: (error: Error) => void;
   readonly onPromoted?: (moved: number, failed: number) => void;
   readonly onLeadership?: (leader: boolean) => void;
@@ -56,6 +62,7 @@ export class DelayedScheduler {
   private state: 'follower' | 'leader' | 'stopped' = 'follower';
   private timer: NodeJS.Timeout | undefined;
   private lockCheckedAt = 0;
+  private statsSampledAt = 0;
   private running: Promise<void> | undefined;
   private readonly tickMs: number;
   private readonly lockTtl: number;
@@ -110,6 +117,10 @@ export class DelayedScheduler {
     }
     if (total.moved + total.failed > 0) this.options.onPromoted?.(total.moved, total.failed);
     if (this.options.recurring && this.state === 'leader') await this.options.recurring.fireDue();
+    if (this.options.sampleStats && this.state === 'leader' && now - this.statsSampledAt >= (this.options.statsEveryMs ?? 10_000)) {
+      this.statsSampledAt = now;
+      await this.options.sampleStats().catch((error: Error) => this.options.onError?.(error));
+    }
     return total;
   }
 

@@ -69,7 +69,16 @@ test('scheduler chaos: leader killed mid-promotion, Redis restarted; 10,000 dela
   await server.start();
   startHost(); // the killed host's replacement
 
-  await waitFor(async () => (await redis!.hlen(`${prefix}:chaos:first-run`)) >= JOBS, 'every delayed job to run', 90_000, 200);
+  // Progress every 3 s, so a run that stalls shows where (promotion, the lock, or the workers).
+  const diag = setInterval(async () => {
+    const r = redis!;
+    console.log('progress at', Date.now() - start, 'ms:', 'ran', await r.hlen(`${prefix}:chaos:first-run`), 'delayed', await delayed.count().catch(() => -1), 'queued', await r.llen(`${prefix}:queue:chaos`), 'lock', await r.get(keys.schedulerLock), 'workers', await r.scard(`${prefix}:workers`), 'inflight', (await r.keys(`${prefix}:inflight:*`)).length, 'failed', await r.llen(`${prefix}:failed`));
+  }, 3000);
+  try {
+    await waitFor(async () => (await redis!.hlen(`${prefix}:chaos:first-run`)) >= JOBS, 'every delayed job to run', 90_000, 200);
+  } finally {
+    clearInterval(diag);
+  }
   await new Promise((resolve) => setTimeout(resolve, 500)); // late duplicates would land now
   const firstRun = await redis.hgetall(`${prefix}:chaos:first-run`);
   const runs = await redis.hkeys(`${prefix}:chaos:completed`);

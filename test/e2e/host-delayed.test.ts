@@ -53,6 +53,17 @@ describe('worker host: delayed jobs', () => {
     assert.deepEqual(done.data, { after: 'failover' });
   });
 
+  test("the leading host samples the counters into the dashboard's per-minute history", TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    await env.redis.set(t.keys.statProcessed(), '41');
+    env.hosts.start(t.env());
+    const [member] = await waitFor(async () => {
+      const members = await env.redis.zrange(t.keys.statHistory, '0', '-1');
+      return members.length > 0 ? members : undefined;
+    }, 'a sample in stat-history');
+    assert.match(member, /^\d+:41:0$/, 'minute:processed:failed, from the global counters');
+  });
+
   test('SCHEDULER=0: the host promotes nothing', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     const host = env.hosts.start({ ...t.env(), SCHEDULER: '0' });

@@ -1,13 +1,19 @@
-/** Delayed jobs: every host runs a scheduler; one leads (lib/scheduler/scheduler.ts). */
+/**
+ * Delayed jobs: every host runs a scheduler; one leads (lib/scheduler/scheduler.ts). The leader
+ * also fires recurring schedules and samples the counters for the dashboard's per-minute history.
+ */
 import { hostname } from 'node:os';
 import type { RedisClient } from '../../redis/connection.js';
 import type { WorkerSettings } from '../../options/worker-settings.js';
 import type { ResqueKeys } from '../../protocol/keys.js';
+import { ResqueClient } from '../../client/resque-client.js';
+import { sampleStats } from '../../client/stat-history.js';
 import { RecurringFirer } from '../../scheduler/recurring-firer.js';
 import { DelayedScheduler } from '../../scheduler/scheduler.js';
 
 export function startHostScheduler(redis: RedisClient, keys: ResqueKeys, settings: WorkerSettings, log: (message: string) => void): DelayedScheduler | undefined {
   if (!settings.scheduler) return undefined;
+  const stats = new ResqueClient({ redis, keys });
   const scheduler = new DelayedScheduler({
     redis,
     keys,
@@ -18,6 +24,7 @@ export function startHostScheduler(redis: RedisClient, keys: ResqueKeys, setting
     },
     onError: (error) => log(`scheduler: ${error.message}`),
     recurring: new RecurringFirer({ redis, keys, onError: (error) => log(`scheduler: ${error.message}`) }),
+    sampleStats: () => sampleStats(stats),
   });
   scheduler.start();
   return scheduler;

@@ -11,6 +11,9 @@ export interface FakeFailure {
   readonly args?: unknown[];
 }
 
+/** One fixed failure time: a record built twice is the same bytes, whatever second it is built in. */
+const FAILED_AT = new Date('2026-12-02T04:00:00Z');
+
 export function failureRecord(f: FakeFailure, n = 0): string {
   const payload = JSON.stringify({ class: f.className ?? 'DashboardFlakyJob', args: f.args ?? [{ n }], id: n.toString(16).padStart(32, '0'), queue_time: 1_764_000_000 + n });
   const { head, tail } = failureRecordParts({
@@ -19,7 +22,7 @@ export function failureRecord(f: FakeFailure, n = 0): string {
     backtrace: ['at perform (job.ts:1:1)', 'at run (worker.ts:2:2)'],
     worker: 'host:1:dash',
     queue: f.queue ?? 'dash',
-  });
+  }, FAILED_AT);
   return head + payload + tail;
 }
 
