@@ -47,11 +47,14 @@ export class DelayedJobs {
     return this.enqueueAt(Date.now() + ms, queue, className, data, trackStatus);
   }
 
-  /** Many jobs of one class due at the same time; every item is validated before anything is written. */
-  async enqueueBulkAt(when: When, queue: string, className: string, items: readonly unknown[], trackStatus = false): Promise<string[]> {
+  /**
+   * Many jobs of one class due at the same time; every item is validated before anything is written.
+   * `traceJson`: an OpenTelemetry carrier for every payload (QueueService passes it when tracing).
+   */
+  async enqueueBulkAt(when: When, queue: string, className: string, items: readonly unknown[], trackStatus = false, traceJson?: string): Promise<string[]> {
     const second = dueSecond(when);
     const jobs = items.map((data) => {
-      const job = this.client.prepare(queue, className, data, trackStatus);
+      const job = this.client.prepare(queue, className, data, trackStatus, traceJson);
       return { ...job, item: delayedItem(job.payload, queue, job.id) };
     });
     if (jobs.length === 0) return [];

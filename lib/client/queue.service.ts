@@ -212,11 +212,17 @@ export class QueueService implements OnModuleDestroy {
     return this.delayOne(a, b as string, c as string, d, e ?? false);
   }
 
-  private async delayOne(when: When, queue: string, className: string, data: unknown, track: boolean): Promise<string | null> {
+  private delayOne(when: When, queue: string, className: string, data: unknown, track: boolean): Promise<string | null> {
+    if (this.tracing) return this.tracing.enqueue(queue, className, 1, (trace) => this.delayTraced(when, queue, className, data, track, trace));
+    return this.delayTraced(when, queue, className, data, track);
+  }
+
+  /** `trace`: the enqueue span's carrier, kept in the delayed item (our promoter pushes it unchanged). */
+  private async delayTraced(when: When, queue: string, className: string, data: unknown, track: boolean, trace?: string): Promise<string | null> {
     const unique = this.registry.get(className)?.metadata.unique;
-    if (!unique) return this.delayed.enqueueAt(when, queue, className, data, track);
+    if (!unique) return (await this.delayed.enqueueBulkAt(when, queue, className, [data], track, trace))[0];
     const second = dueSecond(when);
-    return (await delayUnique(this.client, second, queue, className, data, this.client.prepare(queue, className, data, track), unique)).id;
+    return (await delayUnique(this.client, second, queue, className, data, this.client.prepare(queue, className, data, track, trace), unique)).id;
   }
 
   /** enqueueAt, `ms` milliseconds from now. Typed form: `enqueueIn(SendMailJob, { to }, 60_000)`. */
@@ -229,6 +235,7 @@ export class QueueService implements OnModuleDestroy {
 
   /** Many delayed jobs of one class due at `when`; all validated before anything is written. */
   enqueueBulkAt(when: When, queue: string, className: string, items: readonly unknown[], track = false): Promise<string[]> {
+    if (this.tracing) return this.tracing.enqueue(queue, className, items.length, (trace) => this.delayed.enqueueBulkAt(when, queue, className, items, track, trace));
     return this.delayed.enqueueBulkAt(when, queue, className, items, track);
   }
 

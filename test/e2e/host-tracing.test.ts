@@ -82,6 +82,25 @@ describe('OpenTelemetry tracing', () => {
     await waitFor(async () => (await t.status(ok!))?.status === 4, 'status COMPLETE of the traced, tracked job');
   });
 
+  test("a delayed job keeps its trace: promoted by the host's scheduler, perform's span is the child of enqueueIn's", TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    const booted = await bootResque(env.server, [], { prefix: t.prefix, tracing: true });
+    apps.push(booted);
+    const queue = booted.app.get(QueueService);
+    exporter.reset();
+    const id = await queue.enqueueIn(500, 'e2e', 'EchoJob', { delayed: true }, true);
+    const [second] = await env.redis.zrange(t.keys.delayedSchedule, '0', '0');
+    const [item] = await env.redis.lrange(t.keys.delayed(Number(second)), 0, 0);
+    assert.match((JSON.parse(item!) as { otel?: { traceparent?: string } }).otel?.traceparent ?? '', /^00-[0-9a-f]{32}-/, 'the delayed item carries the context');
+    env.hosts.start(t.env(), [], TRACING_WORKER);
+    const [performed] = await childSpans(t, 1);
+    const send = exporter.getFinishedSpans().map(spanRecord).find((s) => s.name === 'send e2e')!;
+    assert.equal(performed.name, 'process e2e');
+    assert.equal(performed.attributes['messaging.message.id'], id);
+    assert.equal(performed.traceId, send.traceId);
+    assert.equal(performed.parentSpanId, send.spanId);
+  });
+
   test('without tracing: no otel field, no span', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     const booted = await bootResque(env.server, [], { prefix: t.prefix });
