@@ -99,6 +99,8 @@ export class ResqueClient {
   /** One sweeping timer for every call's deadline, instead of a timer per enqueue. */
   private readonly deadlines = new Deadlines();
   private readonly enqueueKeys: EnqueueKeys;
+  /** Queues whose last one-job push found them empty: the next push sends its wake-up with it. */
+  private readonly keptUp = new Set<string>();
   private readonly batcher = new EnqueueBatcher(
     (queue, job) => this.sendOne(queue, job),
     (queue, jobs) => this.push(queue, jobs),
@@ -209,13 +211,17 @@ export class ResqueClient {
   }
 
   /**
-   * One untracked job: SADD + RPUSH in one write (corked: one syscall), then the wake-up entry when
-   * the queue was empty (pushJobCommands and wakeCommand say why that is safe). Resolves on the RPUSH
-   * reply; the wake-up is already written by then, ahead of anything else this client sends.
+   * One untracked job: SADD + RPUSH in one write (corked: one syscall), and the wake-up entry when
+   * the queue was empty (pushJobCommands and wakeCommand say why that is safe). Where the last push
+   * of this client to the queue found it empty (workers keep up with it), the wake-up goes in the
+   * same write, so an idle worker wakes without waiting for the RPUSH's reply; a spare one (the
+   * queue held jobs after all) only wakes a worker that finds them. Otherwise it follows the reply
+   * when that is 1. Resolves on the RPUSH reply, with the wake-up already written.
    */
   private pushUntracked(redis: Redis, queue: string, job: PreparedJob): Promise<string> {
     const timeoutMs = this.enqueueTimeoutMs;
     const [register, push] = pushJobCommands(redis, this.enqueueKeys, queue, job.payload);
+    const eager = this.keptUp.has(queue) ? wakeCommand(redis, this.enqueueKeys, queue) : undefined;
     // Replies come in order: SADD's error (a `queues` key of another type) is known before RPUSH's reply.
     let refused: unknown;
     (register.promise as Promise<unknown>).catch((error: unknown) => {
@@ -227,6 +233,7 @@ export class ResqueClient {
     try {
       void redis.sendCommand(register);
       void redis.sendCommand(push);
+      if (eager) (redis.sendCommand(eager) as Promise<unknown>).catch(() => undefined);
     } finally {
       stream.uncork();
     }
@@ -234,7 +241,11 @@ export class ResqueClient {
       (length) => {
         this.deadlines.remove(entry);
         if (refused !== undefined) throw refused;
-        if (Number(length) === 1) (redis.sendCommand(wakeCommand(redis, this.enqueueKeys, queue)) as Promise<unknown>).catch(() => undefined);
+        if (Number(length) === 1) {
+          if (this.keptUp.size >= 1000) this.keptUp.clear(); // producers use a few queues; never unbounded
+          this.keptUp.add(queue);
+          if (!eager) (redis.sendCommand(wakeCommand(redis, this.enqueueKeys, queue)) as Promise<unknown>).catch(() => undefined);
+        } else this.keptUp.delete(queue);
         return job.id;
       },
       (error: unknown) => {

@@ -65,17 +65,25 @@ test('enqueue writes php-resque\'s exact payload, SADDs the queue and writes no 
   assert.equal(await queues.status(id), null);
 });
 
-test('one job at a time: SADD + RPUSH, and a wake-up entry only for the push that found the queue empty', async () => {
+test('one job at a time: SADD + RPUSH; a wake-up for a push onto an empty queue, none while the queue holds a backlog', async () => {
   const wakeUps = async () => (await redis.xrange(keys.wake, '-', '+')).filter(([, fields]) => fields[1] === 'one-by-one').length;
   const first = await queues.enqueue('one-by-one', 'UserJob', { n: 1 });
   await waitFor(async () => (await wakeUps()) === 1, 'the wake-up entry of the first push');
+  // The last push found the queue empty: this one sends its wake-up along (here a spare: a job waits).
   const second = await queues.enqueue('one-by-one', 'UserJob', { n: 2 });
+  await waitFor(async () => (await wakeUps()) === 2, 'the wake-up sent with the push after one that found the queue empty');
+  const third = await queues.enqueue('one-by-one', 'UserJob', { n: 3 });
+  const fourth = await queues.enqueue('one-by-one', 'UserJob', { n: 4 });
   assert.equal(await redis.sismember(keys.queues, 'one-by-one'), 1);
-  assert.deepEqual((await redis.lrange(keys.queue('one-by-one'), 0, -1)).map((raw) => JSON.parse(raw).id), [first, second]);
-  // A marker written after the second enqueue resolved: any wake-up of that push would precede it.
+  assert.deepEqual((await redis.lrange(keys.queue('one-by-one'), 0, -1)).map((raw) => JSON.parse(raw).id), [first, second, third, fourth]);
+  // A marker written after the last enqueue resolved: any wake-up of those pushes would precede it.
   const marker = await redis.xadd(keys.wake, '*', 'q', 'marker');
   const entries = await redis.xrange(keys.wake, '-', marker!);
-  assert.equal(entries.filter(([, fields]) => fields[1] === 'one-by-one').length, 1, 'no wake-up for a push onto a queue that held a job');
+  assert.equal(entries.filter(([, fields]) => fields[1] === 'one-by-one').length, 2, 'no wake-up for pushes onto a queue that held jobs');
+  // Drained by a worker (here: by hand), the next push wakes again.
+  await redis.del(keys.queue('one-by-one'));
+  await queues.enqueue('one-by-one', 'UserJob', { n: 5 });
+  await waitFor(async () => (await wakeUps()) === 3, 'the wake-up of a push onto the drained queue');
   assert.equal(await redis.exists(keys.jobStatus(second!)), 0);
 });
 
