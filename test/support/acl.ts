@@ -5,11 +5,11 @@
  */
 export const ACL_COMMANDS = {
   /** Enqueue, reserve, acknowledge, fail, statuses, workers, heartbeats, stats, the wake-up stream, the failed-list cap, late acknowledgements. */
-  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +ltrim +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +zadd +zrem +zrange +zrangebyscore +zscore +time +incr +incrby +decr +xadd +xrevrange',
+  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +ltrim +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +zadd +zrem +zrange +zrangebyscore +zscore +sismember +time +incr +incrby +decr +xadd +xrevrange',
   /** The idle wait (blocking, the default): XREAD BLOCK on the wake-up stream, ended by CLIENT UNBLOCK. */
   blocking: '+xread +client|id +client|unblock',
-  /** The host's scheduler: its leader lock's renewal (delayed jobs and schedules use the core set). */
-  scheduler: '+expire',
+  /** The host's scheduler: its leader lock's renewal and the dashboard history it samples (delayed jobs and schedules use the core set). */
+  scheduler: '+expire +zremrangebyscore',
   /** retryOnCrash jobs put back after their process died. */
   crashRequeues: '+hincrby +lpush +expire',
   /** Per-queue rate limits (the window counter's expiry). */
