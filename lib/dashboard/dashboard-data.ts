@@ -10,8 +10,10 @@ import { delayedLength } from '../client/delayed-reads.js';
 import { allWorkersPaused, queueOverview, type QueueSummary } from '../client/queue-overview.js';
 import { QueueService } from '../client/queue.service.js';
 import { retryingCount } from '../client/retries.js';
+import { readClassMetrics, type ClassMetrics } from '../client/class-metrics.js';
+import { clearQueue, queuedEntries, removeQueued, type QueuedEntry } from '../client/queue-actions.js';
 import { countsPerMinute, epochMinute, readStatHistory, type MinuteCounts } from '../client/stat-history.js';
-import type { ResqueStats, WorkerInfo, PeekedJob } from '../client/resque-client.js';
+import type { ResqueStats, WorkerInfo } from '../client/resque-client.js';
 import type { RetryingJob } from '../client/retries.js';
 import type { DelayedJob, DelayedTimestamp } from '../client/delayed-jobs.js';
 import type { ScheduleInfo } from '../client/recurring-schedules.js';
@@ -66,17 +68,29 @@ export class DashboardData {
     return { queues, allPaused };
   }
 
-  async queueJobs(queue: string, start: number): Promise<Paged<PeekedJob>> {
-    const [total, items] = await Promise.all([this.queues.size(queue), this.queues.peek(queue, start, this.config.pageSize)]);
+  async queueJobs(queue: string, start: number): Promise<Paged<QueuedEntry>> {
+    const [total, items] = await Promise.all([this.queues.size(queue), queuedEntries(this.client, queue, start, this.config.pageSize)]);
     return { items, start, total };
   }
 
-  async queuedJob(queue: string, position: number): Promise<PeekedJob | undefined> {
-    return (await this.queues.peek(queue, position, 1))[0];
+  async queuedJob(queue: string, position: number): Promise<QueuedEntry | undefined> {
+    return (await queuedEntries(this.client, queue, position, 1))[0];
+  }
+
+  removeQueued(queue: string, position: number, digest: string): Promise<boolean> {
+    return removeQueued(this.client, queue, position, digest);
+  }
+
+  clearQueue(queue: string): Promise<number> {
+    return clearQueue(this.client, queue);
   }
 
   workers(): Promise<WorkerInfo[]> {
     return this.queues.workers();
+  }
+
+  classMetrics(minutes: number, now = Date.now()): Promise<ClassMetrics[]> {
+    return readClassMetrics(this.client, minutes, now);
   }
 
   async failed(filter: FailedFilter, start: number): Promise<FailedPage> {

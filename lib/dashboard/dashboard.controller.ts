@@ -23,6 +23,7 @@ import { failedJobPage, failedMovedPage } from './pages/failed-job.page.js';
 import { failedPage } from './pages/failed.page.js';
 import { fragment, layout } from './pages/layout.js';
 import { overviewPage } from './pages/overview.page.js';
+import { METRIC_RANGES, metricsPage } from './pages/metrics.page.js';
 import type { Page, PageContext } from './pages/page-context.js';
 import { queuedJobPage, queuePage, queuesPage } from './pages/queues.page.js';
 import { delayedPage, delayedSecondPage, retryingPage, schedulesPage } from './pages/scheduled.page.js';
@@ -73,6 +74,11 @@ export class DashboardRoutes {
   @Redirect()
   async pauseQueue(@Req() req: DashboardRequest, @Param('queue') queue: string, @Param('action') action: string, @Body() body: Fields) {
     this.checkAction(req, body);
+    if (action === 'clear') {
+      if (queue === '' || queue.length > 1000) throw new BadRequestException('not a queue name');
+      const deleted = await this.data.clearQueue(queue);
+      return this.back(req, '/queues', `Cleared ${queue}: ${deleted.toLocaleString('en-US')} jobs deleted`, 3);
+    }
     if (action !== 'pause' && action !== 'resume') throw new NotFoundException('unknown action');
     if (!isValidQueueName(queue)) throw new BadRequestException('not a queue name that can be paused');
     await this.data.setPaused(queue, action === 'pause');
@@ -89,9 +95,26 @@ export class DashboardRoutes {
     });
   }
 
+  @Post('queues/:queue/:position/remove')
+  @Redirect()
+  async removeQueued(@Req() req: DashboardRequest, @Param('queue') queue: string, @Param('position') position: string, @Body() body: Fields) {
+    this.checkAction(req, body);
+    const digest = typeof body.digest === 'string' && /^[0-9a-f]{40}$/.test(body.digest) ? body.digest : '';
+    if (!digest) throw new BadRequestException('the job\'s digest is missing');
+    const removed = await this.data.removeQueued(queue, int(position), digest);
+    const back = typeof body.back === 'string' ? body.back : `/queues/${encodeURIComponent(queue)}`;
+    return this.back(req, back, removed ? 'Removed 1 queued job' : 'Nothing removed: that job is not at that position any more (it may have run)', 4);
+  }
+
   @Get('workers')
   workers(@Req() req: DashboardRequest, @Res({ passthrough: true }) res: unknown, @Query() q: Fields) {
     return this.page(req, res, 1, q, async (ctx) => workersPage(ctx, await this.data.workers(), this.config.refreshMs));
+  }
+
+  @Get('metrics')
+  metrics(@Req() req: DashboardRequest, @Res({ passthrough: true }) res: unknown, @Query() q: Fields) {
+    const minutes = METRIC_RANGES.includes(Number(q.minutes)) ? Number(q.minutes) : METRIC_RANGES[0]!;
+    return this.page(req, res, 1, q, async (ctx) => metricsPage(ctx, await this.data.classMetrics(minutes, ctx.now), minutes, this.config.refreshMs));
   }
 
   @Get('failed')

@@ -37,6 +37,9 @@
  * - `stat-history`         zset epoch minute -> "<minute>:<stat:processed>:<stat:failed>", one sample
  *                          a minute of Resque's global counters (any process may write a minute's
  *                          sample, the first one wins), the last day kept; the dashboard's chart
+ * - `class-metrics:<minute>` hash of one minute's (epoch minutes) runs by our workers, per job class:
+ *                          `<class>:processed|failed|ms|b<i>` (protocol/class-metrics.ts), added by
+ *                          each worker every few seconds, living CLASS_METRICS_TTL_SECONDS
  *
  * node-resque's lock plugins' keys, shared so both sides agree:
  * `lock:<class>:<queue>:<key>` (QueueLock: one waiting job per key) and
@@ -84,6 +87,8 @@ export class ResqueKeys {
   get failed(): string { return this.key('failed'); }
   /** Per-minute samples of the global stat counters (see the list above). */
   get statHistory(): string { return this.key('stat-history'); }
+  /** One minute's per-class runs by our workers (see the list above). */
+  classMetrics(minute: number): string { return this.key(`class-metrics:${minute}`); }
 
   /** php-resque's status key; resque/php-resque adds `<prefix>_` before the id when a payload carries one. */
   jobStatus(id: string, statusPrefix?: string): string {

@@ -6,6 +6,7 @@ const NAV: ReadonlyArray<[NavKey, string, string]> = [
   ['overview', 'Overview', ''],
   ['queues', 'Queues', '/queues'],
   ['workers', 'Workers', '/workers'],
+  ['metrics', 'Metrics', '/metrics'],
   ['failed', 'Failed', '/failed'],
   ['delayed', 'Delayed', '/delayed'],
   ['retrying', 'Retrying', '/retrying'],

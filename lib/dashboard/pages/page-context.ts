@@ -22,7 +22,7 @@ export interface Page {
   readonly body: SafeHtml;
 }
 
-export type NavKey = 'overview' | 'queues' | 'workers' | 'failed' | 'delayed' | 'retrying' | 'schedules';
+export type NavKey = 'overview' | 'queues' | 'workers' | 'metrics' | 'failed' | 'delayed' | 'retrying' | 'schedules';
 
 /** A dashboard URL: path segments are encoded, query values too (empty ones dropped). */
 export function href(ctx: PageContext, path: string, query: Record<string, string | number | undefined> = {}): string {

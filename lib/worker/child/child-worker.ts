@@ -25,7 +25,8 @@ import { RedisWorkerOperations } from '../redis-operations.js';
 import { WorkerLoop } from '../worker-loop.js';
 import { JobLifecycle, type JobClassPolicy } from '../../scheduler/job-lifecycle.js';
 import { within } from '../within.js';
-import type { JobMetricsRecorder } from '../../metrics/job-metrics.js';
+import type { JobMetricsRecorder, JobOutcome } from '../../metrics/job-metrics.js';
+import { ClassMetricsWriter } from '../../metrics/class-metrics-writer.js';
 import { OutcomePublisher } from '../../events/outcome-publisher.js';
 import type { ResqueTracing } from '../../tracing/resque-tracing.js';
 
@@ -48,6 +49,8 @@ export interface ChildWorkerOptions {
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
   /** Records each run's queue, class, outcome and duration (the host serves them as Prometheus metrics). */
   readonly metrics?: JobMetricsRecorder;
+  /** Per-minute per-class counts and durations in Redis for the dashboard (class-metrics-writer.ts); default on. */
+  readonly classMetrics?: boolean;
   /** Spans around each perform, children of their enqueue's (forRoot({ tracing: true })). */
   readonly tracing?: ResqueTracing | null;
   /** The child passed its memory ceiling after a job: it takes no more jobs and ends its loop. */
@@ -119,6 +122,10 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     options.onRecycle?.(`${Math.round(rss / 2 ** 20)} MB resident after a job, above MAX_CHILD_MEMORY_MB=${settings.maxChildMemoryMb}`);
   };
   const metrics = options.metrics;
+  const classMetrics =
+    options.classMetrics === false
+      ? undefined
+      : new ClassMetricsWriter(redis, keys, { onError: (error) => logError(`writing per-class metrics failed (${error.message}); dropped until it works again`) });
   // PUBLISH_EVENTS: outcomes for other processes (events across processes, waitFor), after each acknowledgement.
   const outcomes = settings.publishEvents
     ? new OutcomePublisher(redis, keys, id, settings.eventResultTtl, (error) =>
@@ -142,7 +149,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       : runJob,
     lifecycle: options.jobPolicy ? new JobLifecycle(redis, keys, id, options.jobPolicy) : undefined,
     onStart: (job, className, jobId) => {
-      if (metrics) classes.set(job.token, className);
+      classes.set(job.token, className);
       outcomes?.started(job, className, jobId);
       if (!busy) {
         busy = true;
@@ -163,7 +170,12 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     running.set(job.token, { job, startedAt });
     return perform(job).then((finished) => {
       running.delete(job.token);
-      if (metrics) recordRun(metrics, job, finished, classes, startedAt.getTime());
+      const ran = runOf(job, finished, classes, startedAt.getTime());
+      if (ran) {
+        metrics?.record(job.queue, ran.className, ran.outcome, ran.seconds);
+        // A payload that does not decode names no class: the dashboard's per-class page leaves it out.
+        if (ran.className !== '') classMetrics?.record(ran.className, ran.outcome !== 'ok', ran.seconds * 1000);
+      }
       outcomes?.ended(job, finished);
       unacknowledged++;
       checkMemory();
@@ -171,6 +183,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     });
   };
   await ops.register();
+  classMetrics?.start();
   const loop = new WorkerLoop(ops, performThenCheck, {
     concurrency: settings.concurrency,
     prefetch: settings.prefetch,
@@ -199,6 +212,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
       await loop.run();
       onLoopEnd?.();
       await within(outcomes?.flush() ?? Promise.resolve(), UNREGISTER_WAIT_MS);
+      await within(classMetrics?.stop() ?? Promise.resolve(), UNREGISTER_WAIT_MS);
       // Our own heartbeats stop before we unregister: a late one would register us again.
       if (aloneTimer) clearInterval(aloneTimer);
       aloneTimer = undefined;
@@ -234,14 +248,14 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
 }
 
 
-/** A run's metrics; a deferral that never ran (a held run-time lock) or a prefetched job handed back is not a run. */
-function recordRun(metrics: JobMetricsRecorder, job: ReservedJob, finished: FinishedJob, classes: Map<string, string>, startedMs: number): void {
+/** A run's class, outcome and duration; a deferral that never ran (a held run-time lock) or a prefetched job handed back is not a run. */
+function runOf(job: ReservedJob, finished: FinishedJob, classes: Map<string, string>, startedMs: number): { className: string; outcome: JobOutcome; seconds: number } | undefined {
   const className = classes.get(job.token);
   classes.delete(job.token);
-  if (finished.outcome === 'return' || (finished.outcome === 'delayed' && className === undefined)) return;
+  if (finished.outcome === 'return' || (finished.outcome === 'delayed' && className === undefined)) return undefined;
   const outcome = finished.outcome === 'delayed' ? 'retried' : finished.outcome;
   // A payload that does not decode never names a class we could trust: counted under ''.
-  metrics.record(job.queue, className ?? '', outcome, Math.max(0, Date.now() - startedMs) / 1000);
+  return { className: className ?? '', outcome, seconds: Math.max(0, Date.now() - startedMs) / 1000 };
 }
 
 /** `worker:<id>` as exchange.lua writes it: the payload byte for byte when it is JSON, else as a JSON string. */

@@ -35,6 +35,8 @@ export interface InProcessWorkerOptions {
   readonly redis?: ConnectOptions;
   /** Called after jobs are acknowledged in Redis (outcome 'ok' or 'fail'). */
   readonly onFinished?: (jobs: readonly FinishedJob[]) => void;
+  /** Per-class counts and durations in Redis for the dashboard's Metrics page (one write every 5 s); default true. */
+  readonly classMetrics?: boolean;
 }
 
 export interface InProcessWorker {
@@ -76,6 +78,7 @@ export async function createInProcessWorker(app: INestApplicationContext, option
     policies: registry.policies(moduleOptions.retry),
     jobPolicy: jobPolicyOf(registry, moduleOptions),
     onFinished: options.onFinished,
+    classMetrics: options.classMetrics,
   });
   const keys = new ResqueKeys(settings.prefix);
   return {
