@@ -4,8 +4,8 @@
  * with it. A change that needs another command fails that test and must update the README's set.
  */
 export const ACL_COMMANDS = {
-  /** Enqueue, reserve, acknowledge, fail, statuses, workers, heartbeats, stats, the wake-up stream, the failed-list cap, late acknowledgements. */
-  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +ltrim +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +zadd +zrem +zrange +zrangebyscore +zscore +sismember +time +incr +incrby +decr +xadd +xrevrange',
+  /** Enqueue, reserve, acknowledge, fail, statuses, workers, heartbeats, stats, the wake-up stream, the failed-list cap, late acknowledgements, the dashboard's per-class metrics (HINCRBY + EXPIRE). */
+  core: '+evalsha +eval +ping +multi +exec +sadd +srem +smembers +rpush +lpop +llen +lrange +lindex +lset +lrem +ltrim +get +set +del +exists +hget +hset +hdel +hsetnx +hlen +hgetall +hincrby +expire +zadd +zrem +zrange +zrangebyscore +zscore +sismember +time +incr +incrby +decr +xadd +xrevrange',
   /** The idle wait (blocking, the default): XREAD BLOCK on the wake-up stream, ended by CLIENT UNBLOCK. */
   blocking: '+xread +client|id +client|unblock',
   /** The host's scheduler: its leader lock's renewal and the dashboard history it samples (delayed jobs and schedules use the core set). */
