@@ -13,7 +13,8 @@ import { retryingCount } from '../client/retries.js';
 import { readClassMetrics, type ClassMetrics } from '../client/class-metrics.js';
 import { clearQueue, queuedEntries, removeQueued, type QueuedEntry } from '../client/queue-actions.js';
 import { countsPerMinute, epochMinute, readStatHistory, type MinuteCounts } from '../client/stat-history.js';
-import type { ResqueStats, WorkerInfo } from '../client/resque-client.js';
+import type { ResqueStats } from '../client/resque-client.js';
+import { workersWithImplementation, type WorkerWithImplementation } from '../client/worker-kinds.js';
 import type { RetryingJob } from '../client/retries.js';
 import type { DelayedJob, DelayedTimestamp } from '../client/delayed-jobs.js';
 import type { ScheduleInfo } from '../client/recurring-schedules.js';
@@ -85,8 +86,8 @@ export class DashboardData {
     return clearQueue(this.client, queue);
   }
 
-  workers(): Promise<WorkerInfo[]> {
-    return this.queues.workers();
+  workers(): Promise<WorkerWithImplementation[]> {
+    return workersWithImplementation(this.client);
   }
 
   classMetrics(minutes: number, now = Date.now()): Promise<ClassMetrics[]> {

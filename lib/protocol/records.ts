@@ -20,6 +20,8 @@ export interface WorkingOn {
   /** As the worker wrote it: ISO-8601 (Ruby, ours), `date('c')` or strftime (PHP), JS Date#toString (node). */
   readonly run_at: string;
   readonly payload: unknown;
+  /** `host:pid` of the process running it: node-resque and ours write it, Ruby and PHP do not. */
+  readonly worker?: string;
 }
 
 export function parseFailureRecord(raw: string): FailureRecord | null {
@@ -34,6 +36,7 @@ export function parseWorkingOn(raw: string | null): WorkingOn | null {
     queue: typeof parsed.queue === 'string' ? parsed.queue : '',
     run_at: typeof parsed.run_at === 'string' ? parsed.run_at : String(parsed.run_at ?? ''),
     payload: parsed.payload,
+    ...(typeof parsed.worker === 'string' ? { worker: parsed.worker } : {}),
   };
 }
 
