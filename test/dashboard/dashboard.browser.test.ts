@@ -74,6 +74,7 @@ test('every page loads, at desktop and phone widths', T, async () => {
     ['/queues/dash', 'Queue dash', 'queue'],
     ['/queues/dash/0', 'Job in dash', 'queued-job'],
     ['/workers', 'Workers', 'workers'],
+    ['/metrics', 'Metrics', 'metrics'],
     ['/failed', 'Failed jobs', 'failed'],
     [`/failed/${failedIndex}`, 'Failed job', 'failed-job'],
     ['/delayed', 'Delayed jobs', 'delayed'],
@@ -182,7 +183,7 @@ test('on Fastify too: pages load and removing a failed job from its detail page 
   const tab = await context.newPage();
   try {
     await redis.rpush(fastify.keys.failed, failureRecord({ className: 'FastifyJob' }, 1), failureRecord({ className: 'KeepMe' }, 2));
-    for (const path of ['', '/queues', '/workers', '/delayed', '/retrying', '/schedules', '/failed']) {
+    for (const path of ['', '/queues', '/workers', '/metrics', '/delayed', '/retrying', '/schedules', '/failed']) {
       const response = await tab.goto(fastify.url + path);
       assert.equal(response?.status(), 200, `Fastify GET ${path}`);
     }

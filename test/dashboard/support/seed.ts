@@ -41,4 +41,11 @@ export async function seedDashboard(redis: Redis, keys: ResqueKeys, queues: Queu
   }
   await redis.set(keys.statProcessed(), processed);
   await redis.set(keys.statFailed(), failed);
+  // per-class metrics of our workers over the last 30 minutes (the Metrics page)
+  for (let k = 0; k < 30; k++) {
+    await redis.hset(keys.classMetrics(Math.floor(now / 60_000) - k), {
+      'DashboardFlakyJob:processed': 40, 'DashboardFlakyJob:failed': k % 5 === 0 ? 3 : 0, 'DashboardFlakyJob:ms': 1_900, 'DashboardFlakyJob:b2': 25, 'DashboardFlakyJob:b4': 15,
+      'SendWelcomeMail:processed': 12, 'SendWelcomeMail:ms': 7_400, 'SendWelcomeMail:b6': 10, 'SendWelcomeMail:b8': 2,
+    });
+  }
 }
