@@ -7,6 +7,7 @@ import os from 'node:os';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, QueueService, ResqueModule, createInProcessWorker, type ResqueJob } from '../lib/index.js';
+import { measureDrain } from './drain-cost.js';
 import { ThrowAwayRedis } from './redis.js';
 import { summarize } from './stats.js';
 
@@ -28,23 +29,13 @@ async function measure(variant: Variant, concurrency: number): Promise<{ rate: n
   try {
     const queue = app.get(QueueService);
     await queue.enqueueBulk('bench', 'NoopJob', Array.from({ length: JOBS }, (_, i) => ({ userId: i })));
-    let acknowledged = 0;
-    const worker = await createInProcessWorker(app, {
-      settings: { queues: ['bench'], concurrency, interval: 0 },
-      classMetrics: variant === 'on',
-      onFinished: (jobs) => {
-        acknowledged += jobs.length;
-      },
-    });
-    const cpu0 = await server.cpuSeconds();
-    const own0 = process.cpuUsage();
-    const t0 = performance.now();
-    await worker.run();
-    const seconds = (performance.now() - t0) / 1000;
-    const own = process.cpuUsage(own0);
-    const cpu = (await server.cpuSeconds()) - cpu0;
-    if (acknowledged !== JOBS) throw new Error(`${variant}: ${acknowledged} of ${JOBS} acknowledged`);
-    return { rate: JOBS / seconds, redisCpuUs: (cpu / JOBS) * 1e6, workerCpuUs: (own.user + own.system) / JOBS };
+    return await measureDrain(server, JOBS, variant, (onFinished) =>
+      createInProcessWorker(app, {
+        settings: { queues: ['bench'], concurrency, interval: 0 },
+        classMetrics: variant === 'on',
+        onFinished,
+      }),
+    );
   } finally {
     await app.close();
     await server.stop();

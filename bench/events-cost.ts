@@ -11,6 +11,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, QueueService, ResqueModule, createInProcessWorker, type ResqueJob } from '../lib/index.js';
 import { ResqueKeys } from '../lib/protocol/keys.js';
+import { measureDrain } from './drain-cost.js';
 import { ThrowAwayRedis } from './redis.js';
 import { summarize } from './stats.js';
 
@@ -41,22 +42,12 @@ async function measure(variant: Variant, concurrency: number): Promise<{ rate: n
     const queue = app.get(QueueService);
     const items = Array.from({ length: jobCount }, (_, i) => ({ userId: i, email: `u${i}@example.com` }));
     await queue.enqueueBulk('bench', 'NoopJob', items);
-    let acknowledged = 0;
-    const worker = await createInProcessWorker(app, {
-      settings: { queues: ['bench'], concurrency, interval: 0, publishEvents: variant !== 'off' },
-      onFinished: (jobs) => {
-        acknowledged += jobs.length;
-      },
-    });
-    const cpu0 = await server.cpuSeconds();
-    const own0 = process.cpuUsage();
-    const t0 = performance.now();
-    await worker.run();
-    const seconds = (performance.now() - t0) / 1000;
-    const own = process.cpuUsage(own0);
-    const cpu = (await server.cpuSeconds()) - cpu0;
-    if (acknowledged !== jobCount) throw new Error(`${variant}: ${acknowledged} of ${jobCount} acknowledged`);
-    return { rate: jobCount / seconds, redisCpuUs: (cpu / jobCount) * 1e6, workerCpuUs: (own.user + own.system) / jobCount };
+    return await measureDrain(server, jobCount, variant, (onFinished) =>
+      createInProcessWorker(app, {
+        settings: { queues: ['bench'], concurrency, interval: 0, publishEvents: variant !== 'off' },
+        onFinished,
+      }),
+    );
   } finally {
     subscriber?.kill('SIGKILL');
     await app.close();
