@@ -8,7 +8,7 @@
  */
 import type { RedisClient } from '../redis/connection.js';
 import type { ResqueKeys } from '../protocol/keys.js';
-import { bucketOf, classMetricField, CLASS_METRICS_TTL_SECONDS } from '../protocol/class-metrics.js';
+import { bucketOf, classMetricField, CLASS_METRIC_BUCKETS_MS, CLASS_METRICS_TTL_SECONDS } from '../protocol/class-metrics.js';
 import { addClassMetricsScript } from '../protocol/scripts/lua.generated.js';
 import { runScript } from '../redis/scripts.js';
 
@@ -22,8 +22,16 @@ export interface ClassMetricsWriterOptions {
   readonly onError?: (error: Error) => void;
 }
 
-/** minute -> field -> increment */
-type Pending = Map<number, Map<string, number>>;
+/** One class's counts in one minute, kept as numbers: field names are built once per write, not per job. */
+interface Counts {
+  processed: number;
+  failed: number;
+  ms: number;
+  readonly buckets: number[];
+}
+
+/** minute -> class -> counts */
+type Pending = Map<number, Map<string, Counts>>;
 
 export class ClassMetricsWriter {
   private pending: Pending = new Map();
@@ -43,13 +51,14 @@ export class ClassMetricsWriter {
   /** One run that ended: `failed` when it failed (retried or not). */
   record(className: string, failed: boolean, ms: number): void {
     const minute = Math.floor(this.now() / 60_000);
-    let fields = this.pending.get(minute);
-    if (!fields) this.pending.set(minute, (fields = new Map()));
-    add(fields, classMetricField(className, 'processed'), 1);
-    if (failed) add(fields, classMetricField(className, 'failed'), 1);
-    const whole = Math.max(0, Math.round(ms));
-    if (whole > 0) add(fields, classMetricField(className, 'ms'), whole);
-    add(fields, classMetricField(className, `b${bucketOf(ms)}`), 1);
+    let classes = this.pending.get(minute);
+    if (!classes) this.pending.set(minute, (classes = new Map()));
+    let counts = classes.get(className);
+    if (!counts) classes.set(className, (counts = { processed: 0, failed: 0, ms: 0, buckets: new Array<number>(CLASS_METRIC_BUCKETS_MS.length + 1).fill(0) }));
+    counts.processed++;
+    if (failed) counts.failed++;
+    counts.ms += Math.max(0, Math.round(ms));
+    counts.buckets[bucketOf(ms)]!++;
   }
 
   start(): void {
@@ -80,11 +89,7 @@ export class ClassMetricsWriter {
   private async write(batch: Pending): Promise<void> {
     try {
       await Promise.all(
-        [...batch].map(([minute, fields]) => {
-          const args: Array<string | number> = [CLASS_METRICS_TTL_SECONDS];
-          for (const [field, n] of fields) args.push(field, n);
-          return runScript(this.redis, addClassMetricsScript, [this.keys.classMetrics(minute)], args);
-        }),
+        [...batch].map(([minute, classes]) => runScript(this.redis, addClassMetricsScript, [this.keys.classMetrics(minute)], [CLASS_METRICS_TTL_SECONDS, ...fieldArgs(classes)])),
       );
       this.failing = false;
     } catch (error) {
@@ -94,6 +99,17 @@ export class ClassMetricsWriter {
   }
 }
 
-function add(fields: Map<string, number>, field: string, n: number): void {
-  fields.set(field, (fields.get(field) ?? 0) + n);
+/** field, increment pairs for add-class-metrics.lua; zero counts are left out. */
+function fieldArgs(classes: Map<string, Counts>): Array<string | number> {
+  const args: Array<string | number> = [];
+  const push = (className: string, counter: Parameters<typeof classMetricField>[1], n: number) => {
+    if (n > 0) args.push(classMetricField(className, counter), n);
+  };
+  for (const [className, counts] of classes) {
+    push(className, 'processed', counts.processed);
+    push(className, 'failed', counts.failed);
+    push(className, 'ms', counts.ms);
+    counts.buckets.forEach((n, i) => push(className, `b${i}`, n));
+  }
+  return args;
 }
