@@ -25,7 +25,8 @@ export function encodableClient(client: RedisClient): Redis | undefined {
   return !isCluster(client) && !client.options.keyPrefix ? client : undefined;
 }
 
-class EncodedCommand extends Command {
+/** A command whose RESP text is given whole (`text`); its reply is handled by ioredis as any command's. */
+export class EncodedCommand extends Command {
   constructor(
     name: string,
     private readonly text: string,

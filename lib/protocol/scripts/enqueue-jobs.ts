@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
 import type { RedisClient } from '../../redis/connection.js';
+import { bulk, encodableClient, EncodedCommand } from '../../redis/encoded-command.js';
 import { runScript } from '../../redis/scripts.js';
 import type { ResqueKeys } from '../keys.js';
 import { JobStatus, statusJson } from '../status.js';
@@ -59,6 +60,12 @@ export function enqueueJobCommand(redis: RedisClient, keys: EnqueueKeys, queue: 
  * A tracked job keeps the script: its WAITING status must exist before a worker can reserve it.
  */
 export function pushJobCommands(redis: RedisClient, keys: EnqueueKeys, queue: string, payload: string): readonly [register: Command, push: Command] {
+  // As RESP text, the constant parts (both keys, the queue name) encoded once per queue: ioredis
+  // would encode every argument of both commands again per job (see encoded-command.ts).
+  if (encodableClient(redis)) {
+    const text = keys.encoded(queue);
+    return [new EncodedCommand('sadd', text.register), new EncodedCommand('rpush', text.pushHead + bulk(payload))];
+  }
   const options = { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' as const };
   return [new Command('sadd', [keys.queues, queue], options), new Command('rpush', [keys.queue(queue), payload], options)];
 }
@@ -73,6 +80,7 @@ export function pushJobCommands(redis: RedisClient, keys: EnqueueKeys, queue: st
  * foreign producer's bare RPUSH does; a late or spare entry only wakes a worker that finds nothing.
  */
 export function wakeCommand(redis: RedisClient, keys: EnqueueKeys, queue: string): Command {
+  if (encodableClient(redis)) return new EncodedCommand('xadd', keys.encoded(queue).wake);
   return new Command('xadd', [keys.wake, 'MAXLEN', '~', '100', '*', 'q', queue], { keyPrefix: redis.options.keyPrefix, replyEncoding: 'utf8' });
 }
 
@@ -81,12 +89,25 @@ export interface EnqueueKeys {
   readonly queues: string;
   readonly wake: string;
   queue(name: string): string;
+  /** The one-job path's commands of queue `name` as RESP text, but for the payload (for a client without keyPrefix). */
+  encoded(name: string): EncodedPush;
 }
 
-/** EnqueueKeys of `keys`, remembering the last queue's key: producers repeat the same few queues. */
+/** SADD queues <name>, RPUSH's head (`*3 rpush <list>`: the payload's bulk string follows) and the wake-up XADD, as RESP text. */
+export interface EncodedPush {
+  readonly register: string;
+  readonly pushHead: string;
+  readonly wake: string;
+}
+
+/** EnqueueKeys of `keys`, remembering the last queue's key and text: producers repeat the same few queues. */
 export function enqueueKeys(keys: ResqueKeys): EnqueueKeys {
   let lastQueue: string | undefined;
   let lastKey = '';
+  let lastEncoded: string | undefined;
+  let encoded: EncodedPush = { register: '', pushHead: '', wake: '' };
+  const queues = bulk(keys.queues);
+  const wake = bulk(keys.wake);
   return {
     queues: keys.queues,
     wake: keys.wake,
@@ -96,6 +117,19 @@ export function enqueueKeys(keys: ResqueKeys): EnqueueKeys {
         lastKey = keys.queue(name);
       }
       return lastKey;
+    },
+    encoded(name) {
+      if (name !== lastEncoded) {
+        const queue = bulk(name);
+        // The same bytes ioredis writes for sadd(queues, name), rpush(list, payload) and wakeCommand's xadd.
+        encoded = {
+          register: `*3\r\n$4\r\nsadd\r\n${queues}${queue}`,
+          pushHead: `*3\r\n$5\r\nrpush\r\n${bulk(keys.queue(name))}`,
+          wake: `*8\r\n$4\r\nxadd\r\n${wake}$6\r\nMAXLEN\r\n$1\r\n~\r\n$3\r\n100\r\n$1\r\n*\r\n$1\r\nq\r\n${queue}`,
+        };
+        lastEncoded = name;
+      }
+      return encoded;
     },
   };
 }
