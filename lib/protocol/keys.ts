@@ -8,6 +8,9 @@
  *
  * Keys beside Resque's own (ours alone, ignored by other implementations):
  * - `inflight:<workerId>`  list of raw payloads a worker has reserved and not yet finished
+ * - `inflight-mark:<workerId>` the token of the last job the worker started (tokens count up): with
+ *                          PREFETCH, in-flight jobs above it were reserved but never started, so a
+ *                          recovery gives them back instead of failing them
  * - `workers:alive`        zset worker id -> last heartbeat in ms of Redis time (for exact-once recovery)
  * - `recovering:<workerId>` lock while one process recovers a dead worker
  * - `recovered:<workerId>` hash token -> what a recovery did with that job (a day), so a worker that
@@ -102,6 +105,7 @@ export class ResqueKeys {
   }
 
   inflight(workerId: string): string { return this.key(`inflight:${workerId}`); }
+  inflightMark(workerId: string): string { return this.key(`inflight-mark:${workerId}`); }
   get alive(): string { return this.key('workers:alive'); }
   recovering(workerId: string): string { return this.key(`recovering:${workerId}`); }
   recovered(workerId: string): string { return this.key(`recovered:${workerId}`); }

@@ -40,6 +40,18 @@ export class EncodedCommand extends Command {
 }
 
 /**
+ * Writes a command given as RESP text (`*<n>` header included) and returns its reply. `written` is
+ * true when the text is already in the kernel's socket buffer as this returns (the connection was
+ * ready and nothing was queued before it): it then reaches Redis even if this process dies next.
+ */
+export function sendEncoded(client: Redis, name: string, text: string): { readonly written: boolean; readonly reply: Promise<unknown> } {
+  const ready = client.status === 'ready';
+  const command = new EncodedCommand(name, text);
+  void client.sendCommand(command);
+  return { written: ready && client.stream.writableLength === 0, reply: command.promise as Promise<unknown> };
+}
+
+/**
  * EVALSHA of `script` with `args` already encoded (`count` arguments: numkeys, KEYS, ARGV); after
  * NOSCRIPT (a Redis that lost its script cache) the same call once as EVAL with the source.
  */

@@ -18,6 +18,7 @@ import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
 import { isCluster, quietly, workerConnection } from '../redis/connection.js';
+import { bulk, encodableClient, sendEncoded } from '../redis/encoded-command.js';
 import { PendingStatuses } from './pending-statuses.js';
 import { QueueSelection } from './queue-selection.js';
 import type { Exchanged, WorkerOperations } from './worker-loop.js';
@@ -37,6 +38,11 @@ export interface RedisOperationsOptions {
   readonly target: ExchangeTarget;
   readonly blocking: boolean;
   readonly maxCrashRequeues: number;
+  /**
+   * PREFETCH > 0: the loop records each job start in `inflight-mark:<id>` before the job runs
+   * (markStarted), so a recovery tells the reserved-only jobs from the started ones.
+   */
+  readonly marksStarts?: boolean;
   /** A name in `queues` breaking the queue-name rule (`*` skips it): told once per name. */
   readonly onInvalidQueue?: (name: string, problem: string) => void;
 }
@@ -51,11 +57,16 @@ export class RedisWorkerOperations implements WorkerOperations {
   private readonly jobs: JobExchange;
   private readonly selection: QueueSelection;
   private readonly pending: PendingStatuses;
+  private readonly markKey: string;
+  /** `*3 SET <mark key>` as RESP text, when the client takes encoded commands. */
+  private readonly markHead: string | undefined;
 
   constructor(private readonly options: RedisOperationsOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
     this.jobs = new JobExchange(this.redis, this.keys, options.target);
+    this.markKey = this.keys.inflightMark(options.target.workerId);
+    this.markHead = encodableClient(this.redis) ? `*3\r\n${bulk('SET')}${bulk(this.markKey)}` : undefined;
     this.pending = new PendingStatuses(async (due) => {
       // Its own exchange: no job acknowledged or reserved, only the rechecks (tokens unused).
       return (await this.jobs.exchangeWithNotices([], 0, 0, NO_QUEUES, false, due)).applied;
@@ -83,11 +94,10 @@ export class RedisWorkerOperations implements WorkerOperations {
 
   /** Registers the worker as resque-web expects: in `workers`, with its start time. */
   async register(): Promise<void> {
-    await this.redis
-      .multi()
-      .sadd(this.keys.workers, this.workerId)
-      .set(this.keys.workerStarted(this.workerId), isoTime(new Date()))
-      .exec();
+    const multi = this.redis.multi().sadd(this.keys.workers, this.workerId).set(this.keys.workerStarted(this.workerId), isoTime(new Date()));
+    // No job started yet: whatever a crash leaves in flight now was only reserved.
+    if (this.options.marksStarts) multi.set(this.markKey, '-1');
+    await multi.exec();
     // In workers:alive before the first reservation: a worker whose host dies with it before the
     // host's first heartbeat must still be found (at the next host's start, or as stale) and recovered.
     await heartbeat(this.redis, this.keys, [this.workerId], Number.MAX_SAFE_INTEGER);
@@ -98,7 +108,8 @@ export class RedisWorkerOperations implements WorkerOperations {
     await recoverWorker(this.redis, this.keys, this.workerId, [], { maxCrashRequeues: this.options.maxCrashRequeues, unregister: true });
   }
 
-  async exchange(done: readonly FinishedJob[], max: number): Promise<Exchanged> {
+  async exchange(done: readonly FinishedJob[], wanted: number): Promise<Exchanged> {
+    const max = Math.max(0, wanted);
     const first = this.nextToken;
     this.nextToken += max;
     if (max === 0) {
@@ -110,7 +121,31 @@ export class RedisWorkerOperations implements WorkerOperations {
     const queues = Array.isArray(next) ? (next as readonly string[]) : await next; // no extra tick on the hot path
     const reply = await this.jobs.exchangeWithNotices(done, max, first, queues, this.selection.watchingWake, [], this.selection.limits);
     this.pending.add(reply.unset);
+    // The script skips tokens in use (a resent command's first run holds them), so tokens may run past
+    // first + max: the next exchange starts after the highest one. A token is then never handed out
+    // twice, so acknowledging it again (a resent exchange) can never settle another job, and tokens
+    // count up in reservation order (what inflight-mark relies on).
+    for (const job of reply.jobs) if (Number(job.token) >= this.nextToken) this.nextToken = Number(job.token) + 1;
     return { jobs: reply.jobs, dry: this.selection.settle(queues, reply.leadingEmpty, reply.jobs, max, this.jobs.wakeId, reply.limited) };
+  }
+
+  /**
+   * Records that the job with `token` starts (tokens count up and jobs start in reservation order,
+   * so one number says which in-flight jobs started). Nothing to wait for when the SET is already
+   * in the kernel's socket buffer: it reaches Redis before any recovery a crash from here on can
+   * cause. Otherwise (connection not ready, writes backed up, a Cluster) the job waits for the reply.
+   */
+  markStarted(token: string): Promise<unknown> | undefined {
+    const client = this.markHead === undefined ? undefined : encodableClient(this.redis);
+    if (client) {
+      const sent = sendEncoded(client, 'set', this.markHead + bulk(token));
+      if (sent.written) {
+        sent.reply.catch(() => undefined); // an error here means the connection is gone: the exchange reports it
+        return undefined;
+      }
+      return sent.reply;
+    }
+    return this.redis.set(this.markKey, token);
   }
 
   takeReconnected(): boolean {

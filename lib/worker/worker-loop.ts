@@ -17,6 +17,13 @@
  * If Redis is unreachable, the exchange is retried with backoff; acknowledgements are kept and
  * re-sent (finishing is idempotent: a job is counted only while still in flight).
  *
+ * Prefetch (PREFETCH jobs beyond `concurrency`, while jobs are short): the next jobs are reserved
+ * while the current ones run, and refilled when half are gone, so the round trip overlaps the jobs.
+ * Each start is recorded in Redis before the job runs (`markStarted`), so a crash gives the
+ * reserved-only jobs back to their queues instead of failing them. A prefetched job waits at most
+ * PREFETCH_HOLD_MS for a slot: when no slot frees in that time (a long job), the waiting jobs go
+ * back, and the loop reserves only for free slots until a job again finishes within SHORT_JOB_MS.
+ *
  * Waiting is separate from acknowledging. Once an exchange finds fewer jobs than it asked for, the
  * free slots wait for new work (`waitForJobs`: blocking on its own connection, or sleeping) in the
  * background, while the loop itself sleeps until something happens: a job finishes (its
@@ -43,6 +50,12 @@ export interface WorkerOperations {
   reconcile(known: ReadonlySet<string>): Promise<void>;
   /** True once after the connection came back: replies may have been lost, so reconcile. */
   takeReconnected(): boolean;
+  /**
+   * With prefetch: records that the job starts, before it runs. undefined: recorded (on its way to
+   * Redis ahead of anything a crash can cause); a promise: the job runs once it resolves, and is
+   * left to `reconcile` (never run) if it rejects.
+   */
+  markStarted?(token: string): Promise<unknown> | undefined;
 }
 
 /** Runs one job to an acknowledgement. It never rejects: failures become a 'fail' FinishedJob. */
@@ -55,11 +68,13 @@ export interface WorkerLoopOptions {
   /** Seconds to wait when no job is queued. */
   readonly interval: number;
   /**
-   * Jobs reserved beyond `concurrency`, started the moment a slot frees (no round trip between
-   * two jobs). They are in flight in Redis: stop/pause give them back to the front of their
-   * queues; a crash settles them like the running ones.
+   * Jobs reserved beyond `concurrency` while jobs are short, started the moment a slot frees (no
+   * round trip between two jobs). They are in flight in Redis: stop/pause, a long job (see above)
+   * and a crash give them back to the front of their queues.
    */
   readonly prefetch?: number;
+  /** PREFETCH_HOLD_MS unless given (tests). */
+  readonly prefetchHoldMs?: number;
   /** Called when an exchange with Redis fails; the loop retries by itself. */
   readonly onError?: (error: Error) => void;
   /** Called when the loop goes idle (true) or busy (false), for process titles. */
@@ -71,6 +86,10 @@ export interface WorkerLoopOptions {
 const MAX_BACKOFF_MS = 5_000;
 /** Longest an acknowledgement waits for company while prefetched jobs run (see run()). */
 const ACK_GATHER_MS = 2;
+/** Longest a prefetched job waits for a slot before it goes back to its queue. */
+export const PREFETCH_HOLD_MS = 100;
+/** Jobs are reserved ahead only while the last one finished within this time. */
+export const SHORT_JOB_MS = 10;
 
 export class WorkerLoop {
   private state: 'running' | 'paused' | 'draining' | 'stopped' = 'running';
@@ -87,6 +106,11 @@ export class WorkerLoop {
   private drainedOut = false;
   private flushDue = false;
   private flushTimer: NodeJS.Timeout | undefined;
+  /** The last job finished within SHORT_JOB_MS: prefetch is worth it (unknown at first: no). */
+  private shortJobs = false;
+  private lastStartAt = 0;
+  private holdTimer: NodeJS.Timeout | undefined;
+  private holdExpired = false;
 
   constructor(
     private readonly ops: WorkerOperations,
@@ -139,16 +163,20 @@ export class WorkerLoop {
     while (this.state !== 'stopped') {
       const taking = this.state === 'running' && !this.quotaReached();
       if (taking) this.startReady();
-      else if (this.ready.length > 0) this.giveBack();
+      if ((!taking || this.holdExpired) && this.ready.length > 0) this.giveBack();
+      this.holdExpired = false;
+      if (this.ready.length > 0 && this.active.size >= this.options.concurrency) this.armHold();
       if (this.active.size > 0) setIdle(false);
-      const free = taking ? this.room() : 0;
+      // Never below 0: with prefetch turned off by a long job, the jobs still reserved exceed the slots.
+      const free = taking ? Math.max(0, this.room()) : 0;
       const wanted = this.mayHaveJobs ? free : 0;
       if (!taking || free <= 0) this.stopWaiting();
       // While prefetched jobs wait for a slot, acknowledgements gather (ACK_GATHER_MS at most) and go
       // out with the next refill: one round trip for several jobs, with no job waiting on Redis.
       const gathering = this.done.length > 0 && this.ready.length > 0 && this.active.size > 0 && !this.flushDue;
       if (gathering) this.armFlush();
-      const reserving = wanted > 0 && this.ready.length === 0;
+      // With prefetch, refill once half the reserve is gone: the round trip overlaps the jobs left.
+      const reserving = wanted > 0 && this.ready.length <= this.lowWater();
       if (!reserving && (this.done.length === 0 || gathering)) {
         if (this.active.size === 0 && (this.state === 'draining' || this.quotaReached())) break;
         if (this.active.size === 0 && taking && this.drainMode) {
@@ -164,9 +192,10 @@ export class WorkerLoop {
       this.done = [];
       let jobs: ReservedJob[];
       try {
-        // Known = running, plus finished but not yet acknowledged (they are still in flight in Redis).
+        // Known = running, reserved ahead (prefetch), and finished but not yet acknowledged: all still
+        // in flight in Redis. Only what none of these holds was lost with a reply.
         if (this.ops.takeReconnected()) {
-          await this.ops.reconcile(new Set([...this.active, ...done.map((job) => job.token)]));
+          await this.ops.reconcile(new Set([...this.active, ...this.ready.map((job) => job.token), ...done.map((job) => job.token)]));
           this.mayHaveJobs = true; // wake-ups may have been missed while disconnected
         }
         this.flushDue = false;
@@ -185,6 +214,7 @@ export class WorkerLoop {
     }
     this.stopWaiting();
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     this.state = 'stopped';
   }
 
@@ -195,9 +225,17 @@ export class WorkerLoop {
   /** Jobs the next exchange may reserve: free slots plus the prefetch, within the job quota. */
   private room(): number {
     const held = this.active.size + this.ready.length;
-    let room = this.options.concurrency + (this.options.prefetch ?? 0) - held;
+    let room = this.options.concurrency + this.prefetch() - held;
     if (this.options.maxJobs > 0) room = Math.min(room, this.options.maxJobs - this.started - this.ready.length);
     return room;
+  }
+
+  private prefetch(): number {
+    return this.shortJobs ? (this.options.prefetch ?? 0) : 0;
+  }
+
+  private lowWater(): number {
+    return Math.floor(this.prefetch() / 2);
   }
 
   /** Reserved jobs start as slots free up: the next job starts while its predecessor's acknowledgement is on the wire. */
@@ -216,13 +254,43 @@ export class WorkerLoop {
   private start(job: ReservedJob): void {
     this.started++;
     this.active.add(job.token);
-    void this.perform(job).then((finished) => {
+    const startedAt = performance.now();
+    this.lastStartAt = startedAt;
+    const marking = this.options.prefetch ? this.ops.markStarted?.(job.token) : undefined;
+    const performed = marking === undefined ? this.perform(job) : marking.then(() => this.perform(job), (error: Error) => this.forget(job, error));
+    void performed.then((finished) => {
+      if (finished === undefined) return;
+      this.shortJobs = performance.now() - startedAt < SHORT_JOB_MS;
       this.active.delete(job.token);
       this.done.push(finished);
       if (this.drainMode) this.mayHaveJobs = true;
       this.startReady(); // at once, not after the acknowledgement's round trip
       this.interrupt();
     });
+  }
+
+  /** Its start could not be recorded (Redis unreachable): never run, it stays in flight for `reconcile` to put back. */
+  private forget(job: ReservedJob, error: Error): undefined {
+    this.active.delete(job.token);
+    this.options.onError?.(error);
+    this.interrupt();
+    return undefined;
+  }
+
+  /** Prefetched jobs wait for a slot; if none has freed within PREFETCH_HOLD_MS, they go back. */
+  private armHold(): void {
+    if (this.holdTimer) return;
+    const hold = this.options.prefetchHoldMs ?? PREFETCH_HOLD_MS;
+    const left = hold - (performance.now() - this.lastStartAt);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      if (this.ready.length === 0 || this.active.size < this.options.concurrency) return;
+      if (performance.now() - this.lastStartAt < hold) return this.armHold();
+      this.shortJobs = false;
+      this.holdExpired = true;
+      this.interrupt();
+    }, Math.max(1, left));
+    this.holdTimer.unref(); // the loop's connections and jobs keep a process alive, not this timer
   }
 
   private armFlush(): void {

@@ -93,6 +93,25 @@ describe('worker host: jobs', () => {
     });
   }
 
+  test('PREFETCH (on by default): a child killed mid-job fails only that job; the jobs it had reserved behind it go back and run once in the next child', TEST, async () => {
+    const t = new E2eRedis(env.server, env.redis);
+    // Queued before the host starts: once the first short job proves jobs short, the child reserves ahead.
+    for (let n = 1; n <= 3; n++) await t.push('EchoJob', { n });
+    await t.pushPhp('KillSelfJob', {});
+    for (let n = 4; n <= 12; n++) await t.push('EchoJob', { n });
+    const host = env.hosts.start(t.env());
+
+    const [record] = await t.waitForFailed(1, 15_000);
+    assert.equal((record.payload as { class: string }).class, 'KillSelfJob');
+    const line = await host.waitForLine(/reserved but not started given back/, 10_000);
+    assert.match(line, /1 failed, (\d+) reserved but not started given back/);
+    const done = await t.waitForDone(12, 15_000);
+    assert.deepEqual(done.map((entry) => (entry.data as { n: number }).n).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'every other job ran, once');
+    assert.equal((await t.failed()).length, 1, 'only the job that ran when the child died is failed');
+    assert.equal(await t.stat('failed'), 1);
+    assert.equal(await env.redis.hlen(t.keys.crashRequeues), 0, 'given back is not a crash');
+  });
+
   test('a retryOnCrash job is put back after its crash and completes on the second attempt', TEST, async () => {
     const t = new E2eRedis(env.server, env.redis);
     env.hosts.start(t.env());

@@ -52,6 +52,7 @@ function makeWorker(options: {
     blocking: options.blocking ?? false,
     maxCrashRequeues: 3,
     onInvalidQueue: options.onInvalidQueue,
+    marksStarts: (options.prefetch ?? 0) > 0,
   });
   const perform = createPerformer({
     keys: options.keys,
@@ -600,64 +601,4 @@ describe('worker loop on real Redis', () => {
       await worker.close();
     });
   }
-
-  test('PREFETCH=1: the next job is reserved while one runs, and starts without waiting for Redis', { timeout: 10_000 }, async () => {
-    const keys = new ResqueKeys(uniquePrefix());
-    await redis.rpush(keys.queue('q'), ...[1, 2, 3, 4].map((n) => `{"class":"J","args":[${n}]}`));
-    const held: number[] = [];
-    const worker = makeWorker({
-      keys,
-      queues: ['q'],
-      prefetch: 1,
-      maxJobs: 3,
-      run: async () => {
-        held.push(await redis.hlen(keys.inflight(worker.workerId)));
-      },
-    });
-    await worker.loop.run();
-    assert.equal(held[0], 2, 'one job running, the next one reserved');
-    assert.equal(await redis.get(keys.statProcessed()), '3');
-    assert.equal(await redis.llen(keys.queue('q')), 1, 'never more reserved than the job quota');
-    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
-    await worker.close();
-  });
-
-  test('stop() and pause() give a prefetched job back to the front of its queue, WAITING again', { timeout: 10_000 }, async () => {
-    const keys = new ResqueKeys(uniquePrefix());
-    const payloads = [1, 2, 3].map((n) => `{"class":"J","args":[${n}],"id":"p${n}","queue_time":1}`);
-    await redis.rpush(keys.queue('q'), ...payloads);
-    for (const n of [1, 2, 3]) await redis.set(keys.jobStatus(`p${n}`), '{"status":1,"updated":1}');
-    let release: () => void = () => undefined;
-    const running = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started = 0;
-    const worker = makeWorker({
-      keys,
-      queues: ['q'],
-      prefetch: 1,
-      interval: 30,
-      run: async () => {
-        started++;
-        if (started === 1) await running;
-      },
-    });
-    const done = worker.loop.run();
-    await waitFor(async () => started === 1 && (await redis.hlen(keys.inflight(worker.workerId))) === 2, 'job 1 running, job 2 reserved');
-    assert.equal(JSON.parse((await redis.get(keys.jobStatus('p2')))!).status, 2);
-    worker.loop.pause();
-    await waitFor(async () => (await redis.llen(keys.queue('q'))) === 2, 'job 2 given back on pause');
-    assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), payloads.slice(1), 'at the front, in order');
-    assert.equal(JSON.parse((await redis.get(keys.jobStatus('p2')))!).status, 1);
-    worker.loop.resume();
-    await waitFor(async () => (await redis.llen(keys.queue('q'))) === 1, 'job 2 reserved again after resume');
-    worker.loop.stop();
-    release();
-    await done;
-    assert.equal(started, 1, 'the prefetched job never ran');
-    assert.deepEqual(await redis.lrange(keys.queue('q'), 0, -1), payloads.slice(1), 'given back on stop, in order');
-    assert.equal(await redis.get(keys.statProcessed()), '1');
-    assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
-    await worker.close();
-  });
 });

@@ -16,13 +16,14 @@ export interface RecoveredJob {
   /** The queue of its in-flight entry (read before the call): its queue key is declared to the script. */
   readonly queue: string;
   readonly statusKey?: string;
-  readonly action: 'requeue' | 'fail';
+  /** 'return': reserved but never started (PREFETCH): back to the front, not counted as a crash. */
+  readonly action: 'requeue' | 'return' | 'fail';
   /** The failure record, used for 'fail' and for a 'requeue' past the crash-requeue limit. */
   readonly record: FailureRecordParts;
 }
 
-/** KEYS[1..13] of recover.lua; the jobs' keys follow. */
-const FIXED_KEYS = 13;
+/** KEYS[1..14] of recover.lua; the jobs' keys follow. */
+const FIXED_KEYS = 14;
 
 export interface RecoverOptions {
   /** How many times one payload may be put back after crashes before it is failed instead. */
@@ -36,6 +37,8 @@ export interface RecoverOptions {
 export interface RecoverResult {
   readonly requeued: number;
   readonly failed: number;
+  /** Reserved but never started (PREFETCH): back to the front of their queues. */
+  readonly returned?: number;
   /** Put back through the delayed queue for another attempt (retryOnCrash classes with retries). */
   readonly retried?: number;
 }
@@ -91,9 +94,11 @@ export async function recoverWorker(
       keys.failed,
       keys.crashRequeues,
       keys.recovered(workerId),
+      keys.inflightMark(workerId),
       ...declared,
     ],
     args,
-  )) as [number, number];
-  return { requeued: Number(reply[0]), failed: Number(reply[1]) };
+  )) as [number, number, number];
+  const returned = Number(reply[2]);
+  return { requeued: Number(reply[0]), failed: Number(reply[1]), ...(returned > 0 ? { returned } : {}) };
 }

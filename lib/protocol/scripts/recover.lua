@@ -6,6 +6,8 @@
 
   Requeued jobs go back to the FRONT of their queue with their bytes unchanged. A job requeued
   more than ARGV[4] times is failed instead, so a job that kills its process cannot loop forever.
+  Returned jobs (reserved with PREFETCH, never started: above the worker's inflight-mark) go back to
+  the front the same way, WAITING again, without counting as a crash.
 
   Each settled job leaves a tombstone in `recovered:<worker id>` (token -> what was done, for
   ARGV[8] seconds): a worker presumed dead that was only cut off may still finish the job, and
@@ -20,7 +22,8 @@
   KEYS[9]     stat:processed              KEYS[10] stat:failed
   KEYS[11]    failed                      KEYS[12] crash-requeues (hash sha1(payload) -> count)
   KEYS[13]    recovered:<worker id>       tombstones (hash token -> action, queue, bytes)
-  KEYS[14..]  the jobs' queue:<name> and job:<id>:status keys, each once, referenced by index below
+  KEYS[14]    inflight-mark:<worker id>   token of the last job started (deleted with the worker)
+  KEYS[15..]  the jobs' queue:<name> and job:<id>:status keys, each once, referenced by index below
               (declared, so every key this script touches is in KEYS: on a Redis Cluster they share
               the namespace's hash tag, one slot)
   ARGV[1]     worker id
@@ -32,18 +35,18 @@
   ARGV[9..]   six values per job:
                 token
                 index in KEYS of its status key, or 0 for none
-                action: 'requeue' or 'fail'
+                action: 'requeue', 'return' (never started) or 'fail'
                 failure record head, tail (used for 'fail', and for 'requeue' once over the limit)
                 index in KEYS of its queue key (queue:<name> of its in-flight entry, read before the
                 call; an entry is never rewritten, so one whose queue differs is left in flight)
   ARGV[#ARGV] last: FAILED_MAX, most failure records `failed` keeps (oldest trimmed); 0 keeps all
 
-  Returns {requeued, failed}.
+  Returns {requeued, failed, returned}.
 ]]
 local inflight, workerRecord, started = KEYS[1], KEYS[2], KEYS[3]
 local workers, heartbeats, alive = KEYS[4], KEYS[5], KEYS[6]
 local processedByWorker, failedByWorker, processed, failedCount = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
-local failedList, crashRequeues, tombstones = KEYS[11], KEYS[12], KEYS[13]
+local failedList, crashRequeues, tombstones, mark = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
 local id, queuePrefix, waiting, maxRequeues, failedStatus, ttl, unregister, tombstoneTtl =
   ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
@@ -64,7 +67,7 @@ local function decodeEntry(entry)
   return string.sub(entry, cut + 1, stop), string.sub(entry, stop + 1)
 end
 
-local requeued, failed = 0, 0
+local requeued, failed, returned = 0, 0, 0
 local failedMax = tonumber(ARGV[#ARGV])
 for i = 9, #ARGV - 1, 6 do
   local token, action, head, tail = ARGV[i], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
@@ -84,11 +87,12 @@ for i = 9, #ARGV - 1, 6 do
         redis.call('EXPIRE', crashRequeues, 86400)
       end
     end
-    if action == 'requeue' then
+    if action == 'requeue' or action == 'return' then
       redis.call('LPUSH', queueKey, raw)
       if statusKey ~= '' then redis.call('SET', statusKey, waiting, 'XX') end
+      -- A late acknowledgement (exchange.lua) treats both alike: the queued copy is taken back.
       tombstone(token, 'requeue', queue, raw)
-      requeued = requeued + 1
+      if action == 'return' then returned = returned + 1 else requeued = requeued + 1 end
     else
       redis.call('RPUSH', failedList, head .. raw .. tail)
       tombstone(token, 'fail', queue, head .. raw .. tail)
@@ -103,8 +107,8 @@ if failed > 0 and failedMax > 0 then redis.call('LTRIM', failedList, -failedMax,
 
 if unregister == '1' and redis.call('HLEN', inflight) == 0 then
   redis.call('SREM', workers, id)
-  redis.call('DEL', workerRecord, started, processedByWorker, failedByWorker, inflight)
+  redis.call('DEL', workerRecord, started, processedByWorker, failedByWorker, inflight, mark)
   redis.call('HDEL', heartbeats, id)
   redis.call('ZREM', alive, id)
 end
-return {requeued, failed}
+return {requeued, failed, returned}

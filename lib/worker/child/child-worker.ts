@@ -102,6 +102,7 @@ export async function createChildWorker(options: ChildWorkerOptions): Promise<Ch
     },
     blocking: settings.blocking,
     maxCrashRequeues: settings.maxCrashRequeues,
+    marksStarts: settings.prefetch > 0,
     onInvalidQueue: (name, problem) => console.error(`[resque ${process.pid}] skipping queue ${JSON.stringify(name)} from the queues set: ${problem}`),
   });
   const defaultTimeoutMs = settings.jobTimeout * 1000;

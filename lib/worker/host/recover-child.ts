@@ -39,7 +39,10 @@ export function recoverExitedChild(context: ChildRecoveryContext, child: WorkerC
     ...(context.settings.publishEvents ? { eventResultTtl: context.settings.eventResultTtl } : {}),
   }).then(
     (result) => {
-      if (result.requeued + result.failed + (result.retried ?? 0) > 0) context.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}`);
+      if (result.requeued + result.failed + (result.retried ?? 0) + (result.returned ?? 0) > 0) {
+        const returned = result.returned ? `, ${result.returned} reserved but not started given back` : '';
+        context.log(`${reason} ${child.workerId}: ${result.requeued} job(s) requeued, ${result.failed} failed${result.retried ? `, ${result.retried} to be retried` : ''}${returned}`);
+      }
     },
     (error: Error) => context.log(`recovering ${child.workerId} failed: ${error.message}`),
   );

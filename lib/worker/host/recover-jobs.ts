@@ -6,6 +6,8 @@
  *   its other attempts; failed once none is left (USR1 still fails it at once)
  * - a class marked `retryOnCrash` without retries: back to the front of its queue (failed after too many crashes)
  * - anything else: failed with a DirtyExit reason, as Resque records a dirty exit
+ * - reserved but never started (PREFETCH; in flight above the worker's inflight-mark): back to the
+ *   front of its queue, WAITING, whatever its class (it did not crash anything)
  * The script settles each job only if it is still in flight, so recovery is exactly once.
  */
 import type { RedisClient } from '../../redis/connection.js';
@@ -40,16 +42,22 @@ export interface RecoverRequest {
 }
 
 export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request: RecoverRequest): Promise<RecoverResult> {
-  const entries = await redis.hgetall(keys.inflight(request.workerId));
+  const [entries, mark] = await Promise.all([redis.hgetall(keys.inflight(request.workerId)), redis.get(keys.inflightMark(request.workerId))]);
+  const lastStarted = mark === null ? Infinity : Number(mark); // no mark: no prefetch, every job started
   if (request.onlyIfHeld && Object.keys(entries).length === 0) return { requeued: 0, failed: 0 };
   const jobs: RecoveredJob[] = [];
   const outcomes: EncodedOutcome[] = [];
   let retried = 0;
-  for (const [token, entry] of Object.entries(entries)) {
+  // Newest first: each requeue is an LPUSH, so the jobs put back end up in the order they were reserved.
+  for (const [token, entry] of Object.entries(entries).sort(([a], [b]) => Number(b) - Number(a))) {
     const { queue, raw } = decodeInflightEntry(entry);
+    if (Number(token) > lastStarted && !request.timedOut?.has(token)) {
+      jobs.push({ token, queue, statusKey: statusKeyOf(keys, raw), action: 'return', record: failureRecordParts({ exception: 'DirtyExit', error: request.reason, backtrace: [], worker: request.workerId, queue }) });
+      continue;
+    }
     const decoded = decodePayload(raw);
     const className = decoded.ok ? decoded.payload.className : undefined;
-    const statusKey = decoded.ok && decoded.payload.id ? keys.jobStatus(decoded.payload.id, decoded.payload.statusPrefix) : undefined;
+    const statusKey = statusKeyOf(keys, raw);
     const timeout = request.timedOut?.get(token);
     const exception = timeout === undefined ? 'DirtyExit' : 'JobTimeoutError';
     const error = crashText(timeout, request.reason, className);
@@ -97,6 +105,11 @@ export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request:
     await publishOutcomes(redis, keys, outcomes, request.eventResultTtl!).catch(() => undefined);
   }
   return { ...settled, retried };
+}
+
+function statusKeyOf(keys: ResqueKeys, raw: string): string | undefined {
+  const decoded = decodePayload(raw);
+  return decoded.ok && decoded.payload.id ? keys.jobStatus(decoded.payload.id, decoded.payload.statusPrefix) : undefined;
 }
 
 /** The DirtyExit (or JobTimeoutError) text of a job whose process died. */
