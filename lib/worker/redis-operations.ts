@@ -13,7 +13,7 @@ import type { RedisClient } from '../redis/connection.js';
 import { failureRecordParts } from '../protocol/failure.js';
 import { decodeInflightEntry } from '../protocol/inflight-entry.js';
 import type { ResqueKeys } from '../protocol/keys.js';
-import { JobExchange, type ExchangeTarget, type FinishedJob, type ReservedJob } from '../protocol/scripts/exchange-jobs.js';
+import { JobExchange, type ExchangeTarget, type FinishedJob, type RateLimitsByQueue, type ReservedJob } from '../protocol/scripts/exchange-jobs.js';
 import { heartbeat } from '../protocol/scripts/heartbeat.js';
 import { recoverWorker } from '../protocol/scripts/recover-worker.js';
 import { isoTime } from '../protocol/time.js';
@@ -58,6 +58,8 @@ export class RedisWorkerOperations implements WorkerOperations {
   private readonly selection: QueueSelection;
   private readonly pending: PendingStatuses;
   private readonly markKey: string;
+  private lastQueues: readonly string[] = NO_QUEUES;
+  private lastLimits: RateLimitsByQueue | undefined;
   /** `*3 SET <mark key>` as RESP text, when the client takes encoded commands. */
   private readonly markHead: string | undefined;
 
@@ -113,12 +115,15 @@ export class RedisWorkerOperations implements WorkerOperations {
     const first = this.nextToken;
     this.nextToken += max;
     if (max === 0) {
-      const reply = await this.jobs.exchangeWithNotices(done, 0, first, NO_QUEUES);
+      // The last queues and limits, though nothing is reserved: the script's encoded arguments stay cached.
+      const reply = await this.jobs.exchangeWithNotices(done, 0, first, this.lastQueues, false, [], this.lastLimits);
       this.pending.add(reply.unset);
       return { jobs: reply.jobs, dry: false };
     }
     const next = this.selection.next();
     const queues = Array.isArray(next) ? (next as readonly string[]) : await next; // no extra tick on the hot path
+    this.lastQueues = queues;
+    this.lastLimits = this.selection.limits;
     const reply = await this.jobs.exchangeWithNotices(done, max, first, queues, this.selection.watchingWake, [], this.selection.limits);
     this.pending.add(reply.unset);
     // The script skips tokens in use (a resent command's first run holds them), so tokens may run past

@@ -111,6 +111,8 @@ export class WorkerLoop {
   private lastStartAt = 0;
   private holdTimer: NodeJS.Timeout | undefined;
   private holdExpired = false;
+  /** Tokens of finished jobs whose acknowledgement went out ahead of a start (see start()), until Redis confirms it. */
+  private readonly acking = new Set<string>();
 
   constructor(
     private readonly ops: WorkerOperations,
@@ -178,8 +180,9 @@ export class WorkerLoop {
       // With prefetch, refill once half the reserve is gone: the round trip overlaps the jobs left.
       const reserving = wanted > 0 && this.ready.length <= this.lowWater();
       if (!reserving && (this.done.length === 0 || gathering)) {
-        if (this.active.size === 0 && (this.state === 'draining' || this.quotaReached())) break;
-        if (this.active.size === 0 && taking && this.drainMode) {
+        const settled = this.active.size === 0 && this.acking.size === 0;
+        if (settled && (this.state === 'draining' || this.quotaReached())) break;
+        if (settled && taking && this.drainMode) {
           this.drainedOut = true;
           break;
         }
@@ -195,7 +198,7 @@ export class WorkerLoop {
         // Known = running, reserved ahead (prefetch), and finished but not yet acknowledged: all still
         // in flight in Redis. Only what none of these holds was lost with a reply.
         if (this.ops.takeReconnected()) {
-          await this.ops.reconcile(new Set([...this.active, ...this.ready.map((job) => job.token), ...done.map((job) => job.token)]));
+          await this.ops.reconcile(new Set([...this.active, ...this.ready.map((job) => job.token), ...done.map((job) => job.token), ...this.acking]));
           this.mayHaveJobs = true; // wake-ups may have been missed while disconnected
         }
         this.flushDue = false;
@@ -256,6 +259,10 @@ export class WorkerLoop {
     this.active.add(job.token);
     const startedAt = performance.now();
     this.lastStartAt = startedAt;
+    // With prefetch, a job can start while the jobs before it are finished but not acknowledged:
+    // their acknowledgement goes out first, on the same connection, so a crash of this job can
+    // never fail a job that completed (recovery would see it in flight at or below the mark).
+    if (this.options.prefetch && this.done.length > 0) this.acknowledgeNow();
     const marking = this.options.prefetch ? this.ops.markStarted?.(job.token) : undefined;
     const performed = marking === undefined ? this.perform(job) : marking.then(() => this.perform(job), (error: Error) => this.forget(job, error));
     void performed.then((finished) => {
@@ -265,6 +272,26 @@ export class WorkerLoop {
       this.done.push(finished);
       if (this.drainMode) this.mayHaveJobs = true;
       this.startReady(); // at once, not after the acknowledgement's round trip
+      this.interrupt();
+    });
+  }
+
+  /** Sends the finished jobs' acknowledgement at once, beside the loop's own exchange (none reserved); on failure they wait for the next exchange. */
+  private acknowledgeNow(): void {
+    const batch = this.done;
+    this.done = [];
+    for (const job of batch) this.acking.add(job.token);
+    this.ops.exchange(batch, 0).then(
+      () => {
+        const finished = batch.filter((job) => job.outcome !== 'return');
+        if (finished.length > 0) this.options.onFinished?.(finished);
+      },
+      (error: Error) => {
+        this.done = batch.concat(this.done);
+        this.options.onError?.(error);
+      },
+    ).finally(() => {
+      for (const job of batch) this.acking.delete(job.token);
       this.interrupt();
     });
   }

@@ -13,6 +13,7 @@ const job = (token: number): ReservedJob => ({ token: String(token), queue: 'q',
 class ScriptedOps implements WorkerOperations {
   next = 1;
   reconnectedAfter = Infinity;
+  /** Exchanges that reserved (max > 0). */
   exchanges = 0;
   known: string[][] = [];
   marks: string[] = [];
@@ -20,8 +21,8 @@ class ScriptedOps implements WorkerOperations {
   constructor(private readonly total: number) {}
 
   async exchange(_done: readonly FinishedJob[], max: number): Promise<Exchanged> {
-    this.exchanges++;
     this.maxes.push(max);
+    if (max > 0) this.exchanges++; // acknowledgement-only exchanges (sent ahead of a start) are not counted
     const jobs: ReservedJob[] = [];
     while (jobs.length < max && this.next <= this.total) jobs.push(job(this.next++));
     return { jobs, dry: jobs.length < max };
@@ -60,7 +61,7 @@ test('after a reconnect, reconcile is told of the jobs reserved ahead too: they 
   await loop.run();
   assert.equal(ops.known.length, 1);
   const known = ops.known[0]!;
-  for (const token of ['2', '3', '4', '5', '6']) assert.ok(known.includes(token), `reserved-ahead job ${token} is known (known: ${known})`);
+  for (const token of ['3', '4', '5', '6']) assert.ok(known.includes(token), `reserved-ahead job ${token} is known (known: ${known})`);
 });
 
 test('with prefetch every job is marked started before it runs, in reservation order', { timeout: 5_000 }, async () => {
