@@ -19,7 +19,8 @@ export interface WorkerSettings {
    * within 10 ms), so the next job starts as soon as one ends instead of after a round trip to
    * Redis. Each start is recorded before the job runs, so a crash fails only the started jobs and
    * gives the reserved ones back; a reserved job waits at most 100 ms for a slot, then goes back;
-   * stop and pause give them back too. 0 = reserve only for free slots.
+   * stop and pause give them back too. 0 = reserve only for free slots. Unset: 8 at CONCURRENCY
+   * 1-2, 0 above.
    */
   readonly prefetch: number;
   /** INTERVAL: seconds an idle worker waits before looking at the queues again (with BLOCKING, the longest wait for a wake-up). */
@@ -65,6 +66,9 @@ export interface WorkerSettings {
   /** EVENT_RESULT_TTL: seconds a published job's outcome stays readable by id (waitFor of a job that already finished). */
   readonly eventResultTtl: number;
 }
+
+/** The highest CONCURRENCY the default PREFETCH applies to (see resolveSettings). */
+export const PREFETCH_MAX_CONCURRENCY = 2;
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   queues: ['*'],
@@ -130,7 +134,11 @@ export function settingsFromEnv(env: Env): Partial<WorkerSettings> & { redisUrl?
 
 /** Merges layers (later wins) over the defaults and checks the result. */
 export function resolveSettings(...layers: ReadonlyArray<Partial<WorkerSettings> | undefined>): WorkerSettings {
-  const merged: WorkerSettings = Object.assign({}, DEFAULT_WORKER_SETTINGS, ...layers.map(definedOnly));
+  const defined = layers.map(definedOnly);
+  const merged: WorkerSettings = Object.assign({}, DEFAULT_WORKER_SETTINGS, ...defined);
+  // PREFETCH unset: on where a job would otherwise wait for a round trip (1-2 slots); with more
+  // slots, jobs already share each round trip and a reserve only adds work per job.
+  if (!defined.some((layer) => 'prefetch' in layer)) (merged as { prefetch: number }).prefetch = merged.concurrency <= PREFETCH_MAX_CONCURRENCY ? DEFAULT_WORKER_SETTINGS.prefetch : 0;
   validate(merged);
   return merged;
 }

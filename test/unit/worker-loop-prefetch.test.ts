@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FinishedJob, ReservedJob } from '../../lib/protocol/scripts/exchange-jobs.js';
 import { WorkerLoop, type Exchanged, type WorkerOperations } from '../../lib/worker/worker-loop.js';
+import { resolveSettings, settingsFromEnv } from '../../lib/options/worker-settings.js';
 
 const job = (token: number): ReservedJob => ({ token: String(token), queue: 'q', raw: `{"class":"J","args":[${token}]}`, statusKey: '' });
 
@@ -96,4 +97,12 @@ test('a long job turning prefetch off never makes the loop ask for a negative nu
   await loop.run();
   assert.ok(ops.maxes.every((max) => max >= 0), `asked for ${ops.maxes.join(', ')}`);
   assert.equal(ops.next, 13, 'all 12 handed out');
+});
+
+test('PREFETCH unset is 8 at CONCURRENCY 1-2 and 0 above; a PREFETCH given is kept', () => {
+  assert.equal(resolveSettings({ concurrency: 1 }).prefetch, 8);
+  assert.equal(resolveSettings({ concurrency: 2 }).prefetch, 8);
+  assert.equal(resolveSettings({ concurrency: 10 }).prefetch, 0);
+  assert.equal(resolveSettings({ concurrency: 10, prefetch: 4 }).prefetch, 4);
+  assert.equal(resolveSettings({ concurrency: 1 }, settingsFromEnv({ PREFETCH: '0' })).prefetch, 0);
 });
