@@ -97,8 +97,12 @@ export class RedisWorkerOperations implements WorkerOperations {
   /** Registers the worker as resque-web expects: in `workers`, with its start time. */
   async register(): Promise<void> {
     const multi = this.redis.multi().sadd(this.keys.workers, this.workerId).set(this.keys.workerStarted(this.workerId), isoTime(new Date()));
-    // No job started yet: whatever a crash leaves in flight now was only reserved.
+    // With PREFETCH, no job started yet: whatever a crash leaves in flight now was only reserved.
+    // Without, no mark: every job in flight started. Deleting matters when the id is used again (a
+    // PID reused after a container restart): a mark an earlier worker left at its crash must never
+    // make recovery give back, to run again, a job this one started.
     if (this.options.marksStarts) multi.set(this.markKey, '-1');
+    else multi.del(this.markKey);
     await multi.exec();
     // In workers:alive before the first reservation: a worker whose host dies with it before the
     // host's first heartbeat must still be found (at the next host's start, or as stale) and recovered.

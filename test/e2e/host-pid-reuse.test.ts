@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { JobExchange } from '../../lib/protocol/scripts/exchange-jobs.js';
+import { RedisWorkerOperations } from '../../lib/worker/redis-operations.js';
 import { waitFor } from '../support/wait.js';
 import { useHostTestEnvironment } from './support/host-test-environment.js';
 import { E2eRedis, E2E_QUEUE } from './support/e2e-redis.js';
@@ -73,11 +74,15 @@ describe('worker host: pid reuse in a fresh PID namespace', { skip }, () => {
     await killNamespace(probe.host);
     await env.redis.del(t.keys.workers);
 
-    // Plant a reservation under that id the way a worker makes one (the exchange script).
+    // Plant a reservation under that id the way a worker without PREFETCH makes one: it registers
+    // (which clears the mark the probe's child left: that one had PREFETCH), then the exchange script.
     const id = await t.pushPhp('SlowJob', { ms: 30_000 });
     const planter = new Redis(env.server.url);
     try {
-      const exchange = new JobExchange(planter, t.keys, { workerId: probe.worker, workerName: 'planted', queues: [E2E_QUEUE] });
+      const target = { workerId: probe.worker, workerName: 'planted', queues: [E2E_QUEUE] };
+      await new RedisWorkerOperations({ redis: planter, keys: t.keys, target, blocking: false, maxCrashRequeues: 3 }).register();
+      await env.redis.del(t.keys.workers);
+      const exchange = new JobExchange(planter, t.keys, target);
       assert.equal((await exchange.exchange([], 1, 1)).length, 1);
     } finally {
       planter.disconnect();

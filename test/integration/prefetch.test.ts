@@ -34,9 +34,9 @@ after(async () => {
   await server.destroy();
 });
 
-function makeWorker(keys: ResqueKeys, run: (ctx: JobContext) => Promise<unknown> | unknown, options: { prefetch: number; holdMs?: number; maxJobs?: number }) {
+function makeWorker(keys: ResqueKeys, run: (ctx: JobContext) => Promise<unknown> | unknown, options: { prefetch: number; holdMs?: number; maxJobs?: number; workerId?: string }) {
   const client = new Redis(server.url, { maxRetriesPerRequest: null });
-  const workerId = `testhost:${1000 + Math.floor(Math.random() * 1e6)}:q`;
+  const workerId = options.workerId ?? `testhost:${1000 + Math.floor(Math.random() * 1e6)}:q`;
   const ops = new RedisWorkerOperations({
     redis: client,
     keys,
@@ -194,5 +194,28 @@ describe('PREFETCH', () => {
     assert.equal(await redis.get(keys.statProcessed()), '2');
     assert.equal(await redis.hlen(keys.inflight(worker.workerId)), 0);
     await worker.close();
+  });
+
+  test('a worker id used again without PREFETCH: the mark an earlier worker with PREFETCH left at its crash is not read as the new one\'s', { timeout: 15_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    await seed(keys, 3);
+    const workerId = `testhost:${1000 + Math.floor(Math.random() * 1e6)}:q`;
+    // The earlier worker registers with PREFETCH (mark -1: nothing started) and dies before any job.
+    const earlier = makeWorker(keys, () => undefined, { prefetch: 2, workerId });
+    earlier.loop.pause();
+    await waitFor(async () => (await redis.get(keys.inflightMark(workerId))) === '-1', 'the earlier worker registered with its mark');
+    earlier.crash();
+    // Same id (a PID reused after a container restart), PREFETCH=0: job 1 runs when it dies.
+    const long = blocker();
+    const ran: number[] = [];
+    const worker = makeWorker(keys, async (ctx) => {
+      ran.push(ctx.args[0] as number);
+      await long.promise;
+    }, { prefetch: 0, workerId });
+    await waitFor(async () => ran.length === 1 && (await redis.hlen(keys.inflight(workerId))) === 1, 'job 1 running');
+    worker.crash();
+    const result = await recoverJobs(redis, keys, { workerId, reason: 'Child process 1 was killed by SIGKILL while processing', policies: {}, maxCrashRequeues: 3 });
+    assert.deepEqual({ failed: result.failed, returned: result.returned ?? 0 }, { failed: 1, returned: 0 }, 'the job that ran is failed, not given back to run again');
+    assert.equal(await statusOf(keys, 1), 3);
   });
 });
