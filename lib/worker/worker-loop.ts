@@ -84,8 +84,6 @@ export interface WorkerLoopOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
-/** Longest an acknowledgement waits for company while prefetched jobs run (see run()). */
-const ACK_GATHER_MS = 2;
 /** Longest a prefetched job waits for a slot before it goes back to its queue. */
 export const PREFETCH_HOLD_MS = 100;
 /** Jobs are reserved ahead only while the last one finished within this time. */
@@ -104,8 +102,6 @@ export class WorkerLoop {
   private wake: (() => void) | undefined;
   private failures = 0;
   private drainedOut = false;
-  private flushDue = false;
-  private flushTimer: NodeJS.Timeout | undefined;
   /** The last job finished within SHORT_JOB_MS: prefetch is worth it (unknown at first: no). */
   private shortJobs = false;
   private lastStartAt = 0;
@@ -173,13 +169,9 @@ export class WorkerLoop {
       const free = taking ? Math.max(0, this.room()) : 0;
       const wanted = this.mayHaveJobs ? free : 0;
       if (!taking || free <= 0) this.stopWaiting();
-      // While prefetched jobs wait for a slot, acknowledgements gather (ACK_GATHER_MS at most) and go
-      // out with the next refill: one round trip for several jobs, with no job waiting on Redis.
-      const gathering = this.done.length > 0 && this.ready.length > 0 && this.active.size > 0 && !this.flushDue;
-      if (gathering) this.armFlush();
       // With prefetch, refill once half the reserve is gone: the round trip overlaps the jobs left.
       const reserving = wanted > 0 && this.ready.length <= this.lowWater();
-      if (!reserving && (this.done.length === 0 || gathering)) {
+      if (!reserving && this.done.length === 0) {
         const settled = this.active.size === 0 && this.acking.size === 0;
         if (settled && (this.state === 'draining' || this.quotaReached())) break;
         if (settled && taking && this.drainMode) {
@@ -201,7 +193,6 @@ export class WorkerLoop {
           await this.ops.reconcile(new Set([...this.active, ...this.ready.map((job) => job.token), ...done.map((job) => job.token), ...this.acking]));
           this.mayHaveJobs = true; // wake-ups may have been missed while disconnected
         }
-        this.flushDue = false;
         const reply = await this.ops.exchange(done, wanted);
         jobs = reply.jobs;
         if (reply.dry) this.mayHaveJobs = false;
@@ -216,7 +207,6 @@ export class WorkerLoop {
       this.ready.push(...jobs);
     }
     this.stopWaiting();
-    if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.state = 'stopped';
   }
@@ -318,15 +308,6 @@ export class WorkerLoop {
       this.interrupt();
     }, Math.max(1, left));
     this.holdTimer.unref(); // the loop's connections and jobs keep a process alive, not this timer
-  }
-
-  private armFlush(): void {
-    if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flushDue = true;
-      this.interrupt();
-    }, ACK_GATHER_MS);
   }
 
   /** Waits for a job to finish, the wait for new work to end, or pause/resume/stop. */
