@@ -451,6 +451,43 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
+  test('with PREFETCH on (the default at concurrency 1-2), a long job after short ones on empty queues makes no busy loop either', { timeout: 15_000 }, async () => {
+    const keys = new ResqueKeys(uniquePrefix());
+    // Five short jobs turn prefetch on; the sixth runs 2 s while the queues are empty.
+    await redis.rpush(keys.queue('q'), ...[1, 2, 3, 4, 5, 6].map((n) => `{"class":"J","args":[${n}]}`));
+    let started = false;
+    let finish: () => void = () => undefined;
+    const worker = makeWorker({
+      keys,
+      queues: ['q'],
+      concurrency: 2,
+      prefetch: 8,
+      interval: 5,
+      blocking: DEFAULT_WORKER_SETTINGS.blocking,
+      run: (ctx) =>
+        (ctx.args[0] as number) < 6
+          ? undefined
+          : new Promise<void>((resolve) => {
+              started = true;
+              finish = resolve;
+            }),
+    });
+    const done = worker.loop.run();
+    await waitFor(async () => started && (await redis.get(keys.statProcessed())) === '5', 'the short jobs acknowledged, the long one started');
+    await redis.config('RESETSTAT');
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the job's run time: what is measured
+    const stats = await redis.info('commandstats');
+    finish();
+    const calls = [...stats.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)]
+      .filter(([, name]) => name !== 'info' && name !== 'config|resetstat')
+      .reduce((sum, [, , n]) => sum + Number(n), 0);
+    assert.ok(calls <= 10, `Redis commands while one job ran 2 s at concurrency 2 with PREFETCH 8: ${calls}\n${stats}`);
+    await waitFor(async () => (await redis.get(keys.statProcessed())) === '6', 'the long job acknowledged');
+    worker.loop.stop();
+    await done;
+    await worker.close();
+  });
+
   test('a tracked job rejected as an invalid payload ends FAILED with the finished expiry, not RUNNING', async () => {
     const keys = new ResqueKeys(uniquePrefix());
     // args is not an array: the worker rejects it, but the exchange matched its top-level id.
