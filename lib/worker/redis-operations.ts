@@ -59,6 +59,7 @@ export class RedisWorkerOperations implements WorkerOperations {
   private readonly pending: PendingStatuses;
   private readonly markKey: string;
   private lastQueues: readonly string[] = NO_QUEUES;
+  private isClosed = false;
   private lastLimits: RateLimitsByQueue | undefined;
   /** `*3 SET <mark key>` as RESP text, when the client takes encoded commands. */
   private readonly markHead: string | undefined;
@@ -284,7 +285,13 @@ export class RedisWorkerOperations implements WorkerOperations {
     watcher.client.disconnect();
   }
 
+  /** See WorkerOperations.closed. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
+    this.isClosed = true;
     this.pending.close();
     const watcher = this.watcher;
     this.watcher = undefined;

@@ -56,6 +56,11 @@ export interface WorkerOperations {
    * left to `reconcile` (never run) if it rejects.
    */
   markStarted?(token: string): Promise<unknown> | undefined;
+  /**
+   * True once the operations were closed (their connection is gone for good): a failed exchange is
+   * then not retried, the loop ends with what it still held left in flight for recovery.
+   */
+  readonly closed?: boolean;
 }
 
 /** Runs one job to an acknowledgement. It never rejects: failures become a 'fail' FinishedJob. */
@@ -201,6 +206,7 @@ export class WorkerLoop {
         if (finished.length > 0) this.options.onFinished?.(finished);
       } catch (error) {
         this.done = done.concat(this.done);
+        if (this.ops.closed) break; // nothing will ever reach Redis again: retrying would run forever
         await this.backoff(error as Error);
         continue;
       }
