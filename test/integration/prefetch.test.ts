@@ -62,6 +62,7 @@ function makeWorker(keys: ResqueKeys, run: (ctx: JobContext) => Promise<unknown>
       open.delete(worker);
       releases.splice(0); // what it ran never finishes: it died
       client.disconnect();
+      void ops.close(); // nor does its loop retry: nothing of it reaches Redis again, and the test file can end
     },
     async close() {
       open.delete(worker);
