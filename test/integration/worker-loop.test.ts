@@ -418,54 +418,25 @@ describe('worker loop on real Redis', () => {
     await worker.close();
   });
 
-  test('idle slots wait instead of spinning while a job runs on empty queues', { timeout: 15_000 }, async () => {
+  /**
+   * `short` jobs that end at once, then one that runs while the queues are empty: the Redis commands
+   * sent during 2 s of that job (the INFO and RESETSTAT of the count left out).
+   */
+  async function commandsWhileOneJobRuns(options: { concurrency: number; prefetch?: number; short: number }): Promise<{ calls: number; stats: string }> {
     const keys = new ResqueKeys(uniquePrefix());
-    await redis.rpush(keys.queue('q'), '{"class":"J","args":[1]}');
+    const total = options.short + 1;
+    await redis.rpush(keys.queue('q'), ...Array.from({ length: total }, (_, i) => `{"class":"J","args":[${i + 1}]}`));
     let started = false;
     let finish: () => void = () => undefined;
     const worker = makeWorker({
       keys,
       queues: ['q'],
-      concurrency: 10,
-      interval: 5,
-      blocking: DEFAULT_WORKER_SETTINGS.blocking,
-      run: () =>
-        new Promise<void>((resolve) => {
-          started = true;
-          finish = resolve;
-        }),
-    });
-    const done = worker.loop.run();
-    await waitFor(() => started, 'the job started');
-    await redis.config('RESETSTAT');
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // the job's run time: what is measured
-    const stats = await redis.info('commandstats');
-    finish();
-    const calls = [...stats.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)]
-      .filter(([, name]) => name !== 'info' && name !== 'config|resetstat')
-      .reduce((sum, [, , n]) => sum + Number(n), 0);
-    assert.ok(calls <= 10, `Redis commands while one job ran 2 s at concurrency 10: ${calls}\n${stats}`);
-    await waitFor(async () => (await redis.get(keys.statProcessed())) === '1', 'the job acknowledged');
-    worker.loop.stop();
-    await done;
-    await worker.close();
-  });
-
-  test('with PREFETCH on (the default at concurrency 1-2), a long job after short ones on empty queues makes no busy loop either', { timeout: 15_000 }, async () => {
-    const keys = new ResqueKeys(uniquePrefix());
-    // Five short jobs turn prefetch on; the sixth runs 2 s while the queues are empty.
-    await redis.rpush(keys.queue('q'), ...[1, 2, 3, 4, 5, 6].map((n) => `{"class":"J","args":[${n}]}`));
-    let started = false;
-    let finish: () => void = () => undefined;
-    const worker = makeWorker({
-      keys,
-      queues: ['q'],
-      concurrency: 2,
-      prefetch: 8,
+      concurrency: options.concurrency,
+      prefetch: options.prefetch,
       interval: 5,
       blocking: DEFAULT_WORKER_SETTINGS.blocking,
       run: (ctx) =>
-        (ctx.args[0] as number) < 6
+        (ctx.args[0] as number) < total
           ? undefined
           : new Promise<void>((resolve) => {
               started = true;
@@ -473,7 +444,8 @@ describe('worker loop on real Redis', () => {
             }),
     });
     const done = worker.loop.run();
-    await waitFor(async () => started && (await redis.get(keys.statProcessed())) === '5', 'the short jobs acknowledged, the long one started');
+    const processed = async () => Number((await redis.get(keys.statProcessed())) ?? 0);
+    await waitFor(async () => started && (await processed()) === options.short, 'the short jobs acknowledged, the long one started');
     await redis.config('RESETSTAT');
     await new Promise((resolve) => setTimeout(resolve, 2_000)); // the job's run time: what is measured
     const stats = await redis.info('commandstats');
@@ -481,11 +453,22 @@ describe('worker loop on real Redis', () => {
     const calls = [...stats.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)]
       .filter(([, name]) => name !== 'info' && name !== 'config|resetstat')
       .reduce((sum, [, , n]) => sum + Number(n), 0);
-    assert.ok(calls <= 10, `Redis commands while one job ran 2 s at concurrency 2 with PREFETCH 8: ${calls}\n${stats}`);
-    await waitFor(async () => (await redis.get(keys.statProcessed())) === '6', 'the long job acknowledged');
+    await waitFor(async () => (await processed()) === total, 'the long job acknowledged');
     worker.loop.stop();
     await done;
     await worker.close();
+    return { calls, stats };
+  }
+
+  test('idle slots wait instead of spinning while a job runs on empty queues', { timeout: 15_000 }, async () => {
+    const { calls, stats } = await commandsWhileOneJobRuns({ concurrency: 10, short: 0 });
+    assert.ok(calls <= 10, `Redis commands while one job ran 2 s at concurrency 10: ${calls}\n${stats}`);
+  });
+
+  test('with PREFETCH on (the default at concurrency 1-2), a long job after short ones on empty queues makes no busy loop either', { timeout: 15_000 }, async () => {
+    // Five short jobs turn prefetch on; the sixth runs while the queues are empty.
+    const { calls, stats } = await commandsWhileOneJobRuns({ concurrency: 2, prefetch: 8, short: 5 });
+    assert.ok(calls <= 10, `Redis commands while one job ran 2 s at concurrency 2 with PREFETCH 8: ${calls}\n${stats}`);
   });
 
   test('a tracked job rejected as an invalid payload ends FAILED with the finished expiry, not RUNNING', async () => {
