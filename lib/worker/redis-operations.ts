@@ -10,6 +10,7 @@
  * next exchange finds them.
  */
 import type { RedisClient } from '../redis/connection.js';
+import type { Redis } from 'ioredis';
 import { failureRecordParts } from '../protocol/failure.js';
 import { decodeInflightEntry } from '../protocol/inflight-entry.js';
 import type { ResqueKeys } from '../protocol/keys.js';
@@ -59,17 +60,19 @@ export class RedisWorkerOperations implements WorkerOperations {
   private readonly pending: PendingStatuses;
   private readonly markKey: string;
   private lastQueues: readonly string[] = NO_QUEUES;
-  private isClosed = false;
   private lastLimits: RateLimitsByQueue | undefined;
-  /** `*3 SET <mark key>` as RESP text, when the client takes encoded commands. */
-  private readonly markHead: string | undefined;
+  private isClosed = false;
+  /** The client, when it takes encoded commands, and `*3 SET <mark key>` as RESP text for it. */
+  private readonly markClient: Redis | undefined;
+  private readonly markHead: string;
 
   constructor(private readonly options: RedisOperationsOptions) {
     this.redis = options.redis;
     this.keys = options.keys;
     this.jobs = new JobExchange(this.redis, this.keys, options.target);
     this.markKey = this.keys.inflightMark(options.target.workerId);
-    this.markHead = encodableClient(this.redis) ? `*3\r\n${bulk('SET')}${bulk(this.markKey)}` : undefined;
+    this.markClient = encodableClient(this.redis);
+    this.markHead = `*3\r\n${bulk('SET')}${bulk(this.markKey)}`;
     this.pending = new PendingStatuses(async (due) => {
       // Its own exchange: no job acknowledged or reserved, only the rechecks (tokens unused).
       return (await this.jobs.exchangeWithNotices([], 0, 0, NO_QUEUES, false, due)).applied;
@@ -146,9 +149,8 @@ export class RedisWorkerOperations implements WorkerOperations {
    * cause. Otherwise (connection not ready, writes backed up, a Cluster) the job waits for the reply.
    */
   markStarted(token: string): Promise<unknown> | undefined {
-    const client = this.markHead === undefined ? undefined : encodableClient(this.redis);
-    if (client) {
-      const sent = sendEncoded(client, 'set', this.markHead + bulk(token));
+    if (this.markClient) {
+      const sent = sendEncoded(this.markClient, 'set', this.markHead + bulk(token));
       if (sent.written) {
         sent.reply.catch(() => undefined); // an error here means the connection is gone: the exchange reports it
         return undefined;

@@ -52,12 +52,12 @@ export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request:
   for (const [token, entry] of Object.entries(entries).sort(([a], [b]) => Number(b) - Number(a))) {
     const { queue, raw } = decodeInflightEntry(entry);
     if (Number(token) > lastStarted && !request.timedOut?.has(token)) {
-      jobs.push({ token, queue, statusKey: statusKeyOf(keys, raw), action: 'return', record: failureRecordParts({ exception: 'DirtyExit', error: request.reason, backtrace: [], worker: request.workerId, queue }) });
+      jobs.push({ token, queue, statusKey: statusKeyOf(keys, decodePayload(raw)), action: 'return', record: failureRecordParts({ exception: 'DirtyExit', error: request.reason, backtrace: [], worker: request.workerId, queue }) });
       continue;
     }
     const decoded = decodePayload(raw);
     const className = decoded.ok ? decoded.payload.className : undefined;
-    const statusKey = statusKeyOf(keys, raw);
+    const statusKey = statusKeyOf(keys, decoded);
     const timeout = request.timedOut?.get(token);
     const exception = timeout === undefined ? 'DirtyExit' : 'JobTimeoutError';
     const error = crashText(timeout, request.reason, className);
@@ -107,8 +107,7 @@ export async function recoverJobs(redis: RedisClient, keys: ResqueKeys, request:
   return { ...settled, retried };
 }
 
-function statusKeyOf(keys: ResqueKeys, raw: string): string | undefined {
-  const decoded = decodePayload(raw);
+function statusKeyOf(keys: ResqueKeys, decoded: ReturnType<typeof decodePayload>): string | undefined {
   return decoded.ok && decoded.payload.id ? keys.jobStatus(decoded.payload.id, decoded.payload.statusPrefix) : undefined;
 }
 
